@@ -1,0 +1,49 @@
+"""Ensemble: the participation platform of centres sociaux and espaces de vie sociale."""
+
+from flask import Flask
+
+from config import DEV_SECRET_KEY, Config
+
+
+def create_app(config_class: type = Config) -> Flask:
+    """Build the application: extensions, blueprints, error handlers, CLI, Jinja globals."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_class)
+    app.config.from_prefixed_env()
+    if not app.debug and not app.testing and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError("SECRET_KEY is the development key: set SECRET_KEY in the environment.")
+
+    from app import (
+        database,  # noqa: F401  (SQLite connection behaviour)
+        i18n,
+        mail,  # noqa: F401  (after-commit delivery)
+        models,  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+        security,
+    )
+    from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.get_locale, timezone_selector=i18n.get_timezone)
+    login_manager.init_app(app)
+    security.init_app(app)
+
+    from app.accounts.routes import bp as accounts_bp
+    from app.centres.routes import bp as centres_bp
+    from app.core.routes import bp as core_bp
+    from app.notifications.routes import bp as notifications_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(centres_bp)
+    app.register_blueprint(notifications_bp)
+
+    from app import cli, errors, templating
+
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app

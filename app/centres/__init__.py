@@ -1,0 +1,1 @@
+"""Centres sociaux and EVS (structures): quartiers, themes, per-structure roles, settings."""

@@ -1,0 +1,133 @@
+"""Command-line operations: `flask seed`, `flask create-admin`, `flask mail …`, `flask translate …`."""
+
+import os
+import subprocess
+import sys
+import time
+from email import message_from_bytes
+from email.policy import default as default_policy
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from app.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(mail_group)
+    app.cli.add_command(translate)
+
+
+@click.command("seed")
+@click.option("--habitants", default=0, show_default=True, help="Also create habitant1…habitantN@ensemble.test.")
+def seed(habitants: int) -> None:
+    """Load the demo centre and one account per role (password: ensemble-demo). Safe to run twice."""
+    from app.demo import seed_demo
+
+    created = seed_demo(extra_habitants=habitants)
+    db.session.commit()
+    click.echo(f"Données de démonstration prêtes ({created} compte(s) créé(s)).")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrateur·rice", help="Display name.")
+@click.password_option(help="Password (12 characters or more).")
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create (or promote) a platform administrator who can open structures."""
+    from app.accounts.models import User
+    from app.accounts.passwords import hash_password
+    from app.accounts.services import generate_username, normalise_email
+    from app.timeutil import utcnow
+
+    if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
+        raise click.BadParameter("password too short (12 characters or more)")
+    email = normalise_email(email)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        user = User(display_name=name, username=generate_username(name), email=email, email_confirmed_at=utcnow())
+        db.session.add(user)
+    user.password_hash = hash_password(password)
+    user.is_platform_admin = True
+    db.session.commit()
+    click.echo(f"Administrateur de la plateforme : {email}")
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """E-mail: send the outbox, run a local SMTP sink for development."""
+
+
+@mail_group.command("send")
+def mail_send() -> None:
+    """Send (or retry) every e-mail waiting in the outbox. Run it from cron every few minutes."""
+    from app.mail import deliver
+
+    sent, failed = deliver()
+    click.echo(f"{sent} e-mail(s) envoyé(s), {failed} en échec.")
+
+
+@mail_group.command("sink")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=None, type=int, help="Defaults to MAIL_PORT.")
+def mail_sink(host: str, port: int | None) -> None:
+    """A local SMTP server for development: keeps each message as a .eml file in MAIL_SINK_DIR."""
+    from aiosmtpd.controller import Controller
+
+    folder = Path(current_app.config["MAIL_SINK_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            message = message_from_bytes(envelope.content, policy=default_policy)
+            name = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns()}.eml"
+            name.write_bytes(envelope.content)
+            click.echo(f"[mail] à {', '.join(envelope.rcpt_tos)} : {message['Subject']} -> {name}")
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Handler(), hostname=host, port=port or current_app.config["MAIL_PORT"])
+    controller.start()
+    click.echo(f"Boîte de développement SMTP sur {host}:{controller.port}, messages dans {folder}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
+
+@click.group("translate")
+def translate() -> None:
+    """Translations: extract, update and compile the catalogues (French source, English second)."""
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract every string and merge it into each catalogue."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", "messages.pot", ".")
+    _pybabel("update", "-i", "messages.pot", "-d", "app/translations", "--no-fuzzy-matching", "--ignore-obsolete")
+    os.remove("messages.pot")
+
+
+@translate.command("compile")
+def translate_compile() -> None:
+    """Compile the catalogues (.po -> .mo)."""
+    _pybabel("compile", "-d", "app/translations", "--statistics")
+
+
+@translate.command("init")
+@click.argument("lang")
+def translate_init(lang: str) -> None:
+    """Start a catalogue for a new language."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", "messages.pot", ".")
+    _pybabel("init", "-i", "messages.pot", "-d", "app/translations", "-l", lang)
+    os.remove("messages.pot")

@@ -1,0 +1,1 @@
+"""Pages that belong to no feature: home, language switch, centre picker, health check."""

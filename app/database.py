@@ -1,0 +1,46 @@
+"""Database behaviour shared by SQLite and PostgreSQL.
+
+SQLite needs help to give the guarantees the app relies on: foreign keys, WAL, a busy timeout
+so that waiting beats failing, and write transactions that take the write lock up front
+(`BEGIN IMMEDIATE`), otherwise two concurrent read-then-write transactions deadlock and one
+fails with "database is locked". This is the "serializable isolation / savepoints /
+transactional DDL" recipe of the SQLAlchemy SQLite dialect documentation.
+"""
+
+import sqlite3
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return isinstance(dbapi_connection, sqlite3.Connection)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, _record):
+    if not _is_sqlite(dbapi_connection):
+        return
+    # Let SQLAlchemy, not the driver, decide when transactions begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _wants_write_lock() -> bool:
+    """Requests that change state (and CLI commands) take the SQLite write lock at BEGIN."""
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return True
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")

@@ -1,0 +1,23 @@
+"""Every model of every feature, in one place for Alembic autogenerate and `flask shell`."""
+
+from app.accounts.models import EmailToken, User, UserSession
+from app.audit import AuditEvent
+from app.centres.models import Membership, Quartier, Structure, Theme
+from app.ledger.models import LedgerEntry
+from app.mail import OutboxEmail
+from app.notifications.models import Notification, NotificationPreference
+
+__all__ = [
+    "AuditEvent",
+    "EmailToken",
+    "LedgerEntry",
+    "Membership",
+    "Notification",
+    "NotificationPreference",
+    "OutboxEmail",
+    "Quartier",
+    "Structure",
+    "Theme",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,1 @@
+"""Telling people what concerns them: in-app notifications (badge + page) and e-mail."""
