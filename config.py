@@ -29,7 +29,11 @@ def _database_url(default: str) -> str:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'ensemble.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "pool_pre_ping": True,
+        "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+        "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
+    }
 
     LANGUAGES = ["fr", "en"]
     BABEL_DEFAULT_LOCALE = "fr"
@@ -84,3 +88,5 @@ class TestConfig(Config):
     MAIL_SEND_AFTER_COMMIT = True
     #: Tests deliver synchronously (still after commit, still through SMTP) so they can read the sink.
     MAIL_SYNCHRONOUS = True
+    #: Test code reads between requests; a held write lock would stall the live server under test.
+    SQLITE_WRITE_LOCK_OUTSIDE_REQUESTS = False

@@ -7,14 +7,16 @@ delivered stay in the outbox for `flask mail send` (run it from cron) to retry.
 """
 
 import logging
+import queue
+import secrets
 import smtplib
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -24,6 +26,7 @@ from app.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+CLAIM_MINUTES = 10
 
 
 class OutboxEmail(db.Model):
@@ -37,6 +40,9 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    #: Set while one sender holds the message (see `_claim`).
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    claimed_at: Mapped[datetime | None]
 
 
 def queue_email(to: str, subject: str, body: str, unsubscribe_url: str | None = None) -> OutboxEmail:
@@ -48,16 +54,16 @@ def queue_email(to: str, subject: str, body: str, unsubscribe_url: str | None = 
     return email
 
 
-def _build_message(app: Flask, email: OutboxEmail) -> EmailMessage:
+def _build_message(app: Flask, email: dict) -> EmailMessage:
     message = EmailMessage()
     message["From"] = app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = email.to_address
-    message["Subject"] = email.subject
+    message["To"] = email["to"]
+    message["Subject"] = email["subject"]
     message["Message-ID"] = make_msgid(domain="ensemble")
     message["Auto-Submitted"] = "auto-generated"
-    if email.unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
-    message.set_content(email.body)
+    if email["unsubscribe_url"]:
+        message["List-Unsubscribe"] = f"<{email['unsubscribe_url']}>"
+    message.set_content(email["body"])
     return message
 
 
@@ -71,42 +77,73 @@ def _smtp(app: Flask) -> smtplib.SMTP:
     return smtp
 
 
-def deliver(ids: list[int] | None = None) -> tuple[int, int]:
-    """Send queued e-mails (the given ids, or every pending one) and commit. Returns (sent, failed)."""
-    app = current_app._get_current_object()
-    query = sa.select(OutboxEmail).where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
+def _claim(ids: list[int] | None) -> list[dict]:
+    """Take pending messages for this sender in one short write transaction.
+
+    Two senders (the after-commit worker and `flask mail send` from cron) never take the same
+    message: the conditional UPDATE gives each row to one claim token. A claim older than
+    CLAIM_MINUTES (a sender that died) can be taken again.
+    """
+    now = utcnow()
+    token = secrets.token_hex(16)
+    claimable = sa.and_(
+        OutboxEmail.sent_at.is_(None),
+        OutboxEmail.attempts < MAX_ATTEMPTS,
+        sa.or_(OutboxEmail.claimed_at.is_(None), OutboxEmail.claimed_at < now - timedelta(minutes=CLAIM_MINUTES)),
+    )
+    update = sa.update(OutboxEmail).where(claimable).values(claim_token=token, claimed_at=now)
     if ids is not None:
-        query = query.where(OutboxEmail.id.in_(ids))
-    emails = list(db.session.scalars(query.order_by(OutboxEmail.id)))
+        update = update.where(OutboxEmail.id.in_(ids))
+    db.session.execute(update)
+    rows = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.claim_token == token).order_by(OutboxEmail.id))
+    claimed = [
+        {"id": e.id, "to": e.to_address, "subject": e.subject, "body": e.body, "unsubscribe_url": e.unsubscribe_url}
+        for e in rows
+    ]
+    db.session.commit()
+    return claimed
+
+
+def _record(results: dict[int, str | None]) -> None:
+    """Store what happened to each message (None = sent) in one short transaction."""
+    now = utcnow()
+    for email_id, error in results.items():
+        values = {"attempts": OutboxEmail.attempts + 1, "claim_token": None, "claimed_at": None}
+        values |= {"sent_at": now, "last_error": None} if error is None else {"last_error": error[:500]}
+        db.session.execute(sa.update(OutboxEmail).where(OutboxEmail.id == email_id).values(**values))
+    db.session.commit()
+
+
+def deliver(ids: list[int] | None = None) -> tuple[int, int]:
+    """Send queued e-mails (the given ids, or every pending one). Returns (sent, failed).
+
+    No database transaction stays open while talking to the SMTP server.
+    """
+    app = current_app._get_current_object()
+    g.sqlite_write_lock = True  # this work writes: take SQLite's write lock at BEGIN
+    emails = _claim(ids)
     if not emails:
         return 0, 0
-    sent = failed = 0
+    results: dict[int, str | None] = {}
     try:
-        smtp = _smtp(app)
+        with _smtp(app) as smtp:
+            for email in emails:
+                try:
+                    smtp.send_message(_build_message(app, email))
+                except (OSError, smtplib.SMTPException) as error:
+                    results[email["id"]] = str(error) or error.__class__.__name__
+                else:
+                    results[email["id"]] = None
     except (OSError, smtplib.SMTPException) as error:
+        log.warning("SMTP server unreachable, e-mails left in the outbox: %s", error)
         for email in emails:
-            email.attempts += 1
-            email.last_error = str(error)[:500]
-        db.session.commit()
-        log.warning("SMTP server unreachable, %d e-mail(s) left in the outbox: %s", len(emails), error)
-        return 0, len(emails)
-    with smtp:
-        for email in emails:
-            email.attempts += 1
-            try:
-                smtp.send_message(_build_message(app, email))
-            except (OSError, smtplib.SMTPException) as error:
-                email.last_error = str(error)[:500]
-                failed += 1
-            else:
-                email.sent_at = utcnow()
-                email.last_error = None
-                sent += 1
-    db.session.commit()
-    return sent, failed
+            results.setdefault(email["id"], str(error) or error.__class__.__name__)
+    _record(results)
+    sent = sum(1 for error in results.values() if error is None)
+    return sent, len(results) - sent
 
 
-def _deliver_in_thread(app: Flask, ids: list[int]) -> None:
+def _deliver_in_context(app: Flask, ids: list[int]) -> None:
     with app.app_context():
         try:
             deliver(ids)
@@ -114,6 +151,27 @@ def _deliver_in_thread(app: Flask, ids: list[int]) -> None:
             log.exception("e-mail delivery failed")
         finally:
             db.session.remove()
+
+
+_queue: queue.Queue = queue.Queue()
+_worker: threading.Thread | None = None
+_worker_lock = threading.Lock()
+
+
+def _run_worker() -> None:
+    while True:
+        app, ids = _queue.get()
+        _deliver_in_context(app, ids)
+
+
+def _hand_to_worker(app: Flask, ids: list[int]) -> None:
+    """One sender thread per process, started on first use (after a gunicorn fork too)."""
+    global _worker
+    with _worker_lock:
+        if _worker is None or not _worker.is_alive():
+            _worker = threading.Thread(target=_run_worker, name="ensemble-mail", daemon=True)
+            _worker.start()
+    _queue.put((app, ids))
 
 
 # Registered once for every session of the process; each app decides through its config.
@@ -128,10 +186,13 @@ def _after_commit(session: Session) -> None:
         return
     if not app.config["MAIL_SEND_AFTER_COMMIT"]:
         return
-    thread = threading.Thread(target=_deliver_in_thread, args=(app, ids), daemon=True)
-    thread.start()
     if app.config.get("MAIL_SYNCHRONOUS"):
+        # Tests: deliver now, from another app context (this session is still committing).
+        thread = threading.Thread(target=_deliver_in_context, args=(app, ids))
+        thread.start()
         thread.join(timeout=30)
+    else:
+        _hand_to_worker(app, ids)
 
 
 @event.listens_for(Session, "after_rollback")

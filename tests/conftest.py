@@ -67,9 +67,9 @@ class Mailbox:
     def link_in_last(self, address: str, path_fragment: str) -> str:
         """The path of the first link in the last e-mail to `address` that contains `path_fragment`."""
         body = self.body(self.last_to(address))
-        match = re.search(r"https?://[^/\s]+(/\S*" + re.escape(path_fragment) + r"\S*)", body)
-        assert match, f"no link with {path_fragment!r} in: {body}"
-        return match.group(1)
+        paths = [p for p in re.findall(r"https?://[^/\s]+(/\S+)", body) if path_fragment in p]
+        assert paths, f"no link with {path_fragment!r} in: {body}"
+        return paths[0]
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +95,15 @@ class CsrfClient(FlaskClient):
                 session["csrf_token"] = os.urandom(20).hex()
             raw = session["csrf_token"]
         return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, **kwargs):
+        # Each request gets its own app context (fresh `g`, fresh db session), as in production.
+        # Without this, requests reuse the test's app context: Flask-Login's cached user and
+        # every `g` cache leak from one request (and one client) to the next. The test's own
+        # session commits first: on SQLite it would otherwise hold the write lock the request needs.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def post(self, *args, csrf: bool = True, **kwargs):
         data = kwargs.get("data")
@@ -261,3 +270,86 @@ def count_queries():
         yield counter
     finally:
         sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+# --- a real server, for browser journeys and concurrency tests ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served by a threaded WSGI server on 127.0.0.1 (same database as the tests)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+class WebUser:
+    """A browser-like HTTP client (own cookies) that fills forms with their CSRF token."""
+
+    def __init__(self, base_url: str):
+        import http.cookiejar
+        import urllib.request
+
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self._open(path)
+
+    def token(self, path: str) -> str:
+        status, body = self.get(path)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
+        assert match, f"no CSRF token on {path} ({status})"
+        return match.group(1)
+
+    def post(self, path: str, data: dict, token: str) -> tuple[int, str]:
+        from urllib.parse import urlencode
+
+        return self._open(path, urlencode({**data, "csrf_token": token}).encode())
+
+    def _open(self, path: str, data: bytes | None = None) -> tuple[int, str]:
+        import urllib.error
+
+        try:
+            with self.opener.open(self.base_url + path, data=data, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+class _NoRedirect(__import__("urllib.request").request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.fixture
+def web_user(live_server):
+    """Factory of independent HTTP clients talking to the live server."""
+    return lambda: WebUser(live_server)
+
+
+def run_together(functions) -> list:
+    """Run callables at the same instant in threads; return their results in order."""
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+
+    def worker(index, func):
+        barrier.wait()
+        try:
+            results[index] = func()
+        except Exception as error:  # reported to the test, which asserts on results
+            results[index] = error
+
+    threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import AgeBracket, CreatedVia, EmailToken, TokenPurpose, User, UserSession, hash_token
 from app.accounts.passwords import burn_time, check_password, hash_password, new_one_time_code, normalise_code
@@ -213,8 +214,14 @@ def register_user(
         user.guardian_name = guardian_name.strip()
         user.guardian_consent_at = utcnow()
     _join(user, structure, quartier_id)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        # A savepoint: two simultaneous sign-ups with one address make one account, never a 500.
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        if email and db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+            return register_user(structure, display_name=display_name, password=password, email=email, locale=locale)
+        raise
     if email:
         send_confirmation(user)
     log_event("register", actor=user, structure_id=structure.id, target=user)

@@ -1,8 +1,8 @@
 """foundation
 
-Revision ID: b5d3857d5675
+Revision ID: 8361c479179a
 Revises: 
-Create Date: 2026-11-23 20:07:47.352257
+Create Date: 2026-11-23 20:15:21.027898
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b5d3857d5675'
+revision = '8361c479179a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,9 +28,12 @@ def upgrade():
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_email'))
     )
     with op.batch_alter_table('outbox_email', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_email_claim_token'), ['claim_token'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_email_sent_at'), ['sent_at'], unique=False)
 
     op.create_table('structure',
@@ -277,6 +280,7 @@ def downgrade():
     op.drop_table('structure')
     with op.batch_alter_table('outbox_email', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_email_sent_at'))
+        batch_op.drop_index(batch_op.f('ix_outbox_email_claim_token'))
 
     op.drop_table('outbox_email')
     # ### end Alembic commands ###
