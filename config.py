@@ -53,6 +53,8 @@ class Config:
     #: Public address used in e-mails (links must work outside a request).
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
     HSTS = _bool("HSTS", False)
+    #: Number of reverse proxies in front of the app (X-Forwarded-For/Proto trusted from them).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
@@ -83,6 +85,8 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    #: In-memory SQLite has a single static connection: no pool sizing (tests/conftest.py sets it).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_BASE_URL = "http://localhost"
     MAIL_SEND_AFTER_COMMIT = True

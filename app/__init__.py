@@ -42,6 +42,8 @@ def create_app(config_class: type = Config) -> Flask:
     app.register_blueprint(notifications_bp)
 
     from app import cli, errors, templating
+    from app.accounts import home as _accounts_home  # noqa: F401  (home page blocks)
+    from app.notifications import home as _notifications_home  # noqa: F401
 
     errors.init_app(app)
     templating.init_app(app)

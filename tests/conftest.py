@@ -128,6 +128,7 @@ def app(mailbox):
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 40}
         MAIL_PORT = port
         MAIL_SINK_DIR = tmpdir.name if tmpdir else tempfile.gettempdir()
 
