@@ -255,15 +255,24 @@ def change_member_role(membership: Membership, *, by: User, role: Role | int, jo
 def set_member_blocked(membership: Membership, blocked: bool, *, by: User) -> User:
     """Block (no login, sessions ended) or unblock a member's account; audited.
 
-    The block is on the account, so it holds in every structure the person belongs to.
+    The block is on the account, so it holds in every structure the person belongs to: a
+    centre's direction may only block people who take part in no other centre.
 
-    :raise CentreError: for one's own account, a platform administrator, or the last admin.
+    :raise CentreError: for one's own account, a platform administrator, a person who also
+        belongs to another centre (unless `by` is a platform admin), or the last admin.
     """
     person = membership.user
     if person.id == by.id:
         raise CentreError(_l("Vous ne pouvez pas bloquer votre propre compte."))
     if blocked and person.is_platform_admin:
         raise CentreError(_l("Un compte d'administration de la plateforme ne peut pas être bloqué ici."))
+    if blocked and not by.is_platform_admin and len(person.memberships) > 1:
+        raise CentreError(
+            _l(
+                "Cette personne participe aussi à un autre centre : seul un administrateur de la "
+                "plateforme peut bloquer son compte."
+            )
+        )
     if person.is_blocked == blocked:
         return person
     if blocked:

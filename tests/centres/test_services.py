@@ -208,3 +208,25 @@ def test_close_and_reopen_structure(structure, make_user):
         "structure_closed",
         "structure_reopened",
     ]
+
+
+def test_direction_cannot_block_a_person_of_another_centre_too(structure, make_user):
+    """A block holds everywhere, so only a platform admin may block a person shared by two centres."""
+    import pytest
+
+    from app.centres import services
+    from app.centres.models import Membership, Role
+    from app.extensions import db
+    from app.factories import make_structure
+
+    other = make_structure("Espace de vie sociale Le Préau")
+    admin = make_user(role=Role.ADMIN)
+    person = make_user()
+    person.memberships.append(Membership(structure_id=other.id, role=Role.HABITANT))
+    db.session.commit()
+    membership = person.membership_in(structure.id)
+    with pytest.raises(services.CentreError, match="autre centre"):
+        services.set_member_blocked(membership, True, by=admin)
+    platform = make_user(is_platform_admin=True)
+    services.set_member_blocked(membership, True, by=platform)
+    assert person.is_blocked is True
