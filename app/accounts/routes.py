@@ -1,6 +1,7 @@
 """Accounts: registration, login/logout, passwords, profile, my data, erasure, the accueil desk."""
 
 import json
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -81,11 +82,16 @@ def _login(user: User, remember: bool) -> None:
     session.clear()  # a fresh session at every login
     session.update(keep)
     services.start_session(user, remember=remember, user_agent=request.user_agent.string)
-    login_user(user, remember=remember)
+    # The cookie lives as long as the server-side session (Flask-Login's own default is a year).
+    login_user(user, remember=remember, duration=timedelta(days=current_app.config["REMEMBER_COOKIE_DURATION_DAYS"]))
 
 
 def _account_key() -> str:
-    return "login:" + (request.form.get("identifier") or "").strip().lower()[:254]
+    """One key per account whatever the spelling (`06 12…`, `+33 6 12…`, `Awa@…`): no bypass by reformatting."""
+    identifier = (request.form.get("identifier") or "").strip()
+    if "@" not in identifier and services.looks_like_phone(identifier):
+        identifier = services.normalise_phone(identifier) or identifier
+    return "login:" + identifier.lower()[:254]
 
 
 def _ip_limit() -> str:
@@ -386,7 +392,8 @@ def _person_in(structure, user_id: int) -> User:
 def desk():
     """The accueil desk: find a person, create an assisted account, act on their behalf."""
     structure = _desk_structure()
-    q = (request.args.get("q") or "").strip()[:80]
+    # No control characters: PostgreSQL refuses NUL in a query parameter (a 500 otherwise).
+    q = "".join(ch for ch in request.args.get("q") or "" if ord(ch) >= 32).strip()[:80]
     query = (
         sa.select(User)
         .join(Membership, Membership.user_id == User.id)

@@ -1,0 +1,215 @@
+"""The htmx contract (architecture.md C.3, C.8) for every GET page of `app.url_map`.
+
+Without HX headers, boosted, or on a history restore: a full page. With htmx and a target the
+route declared: that fragment alone, its root element carrying the target id. Always `Vary`.
+The fragments a route declares are discovered by watching `app.htmx.wanted_fragment`.
+"""
+
+import re
+
+import pytest
+from flask import request
+
+import app.htmx as htmx_module
+from app import create_app
+from app.centres.models import Role
+from app.extensions import db
+from config import TestConfig
+from tests.helpers import PASSWORD, hx
+
+#: GET routes that are not pages, or need a token: each is tested on its own below.
+NOT_PAGES = {
+    "static",  # files
+    "core.health",  # JSON for load balancers
+    "accounts.my_data_json",  # a download
+    "accounts.confirm",  # token routes: see test_token_pages_*
+    "accounts.reset_password",
+    "notifications.unsubscribe",
+}
+#: Pages that send a logged-in person elsewhere: opened anonymously.
+ANONYMOUS_PAGES = {"accounts.login", "accounts.register"}
+#: Fragments we know of; the discovered ones must include them (the test cannot pass vacuously).
+KNOWN_FRAGMENTS = {
+    "accounts.desk": "desk-results",
+    "notifications.index": "notification-list",
+    "accounts.register": "register-form",
+    "accounts.profile": "profile-form",
+}
+CODE = "ABCDE23456"
+
+
+class _ProbeConfig(TestConfig):
+    SQLALCHEMY_DATABASE_URI = "sqlite://"  # only the URL map is read
+
+
+def _get_pages() -> list[tuple[str, str]]:
+    probe = create_app(_ProbeConfig)
+    pages = []
+    for rule in probe.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint not in NOT_PAGES:
+            pages.append((rule.endpoint, rule.rule))
+    return sorted(pages)
+
+
+PAGES = _get_pages()
+
+
+def test_every_get_route_is_a_page_or_listed(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert endpoints == {endpoint for endpoint, _ in PAGES} | NOT_PAGES
+    assert set(KNOWN_FRAGMENTS) <= endpoints
+
+
+@pytest.fixture
+def declared(monkeypatch):
+    """endpoint -> the fragments it declared to render_page during the test."""
+    seen: dict[str, dict] = {}
+    original = htmx_module.wanted_fragment
+
+    def spy(fragments):
+        seen[request.endpoint] = dict(fragments or {})
+        return original(fragments)
+
+    monkeypatch.setattr(htmx_module, "wanted_fragment", spy)
+    return seen
+
+
+@pytest.fixture
+def url_values(structure, make_user):
+    """Real objects for URL parameters, by parameter name."""
+    habitant = make_user(display_name="Rose Petit")
+    return {
+        "user_id": habitant.id,
+        "quartier_id": structure.quartiers[0].id,
+        "theme_id": structure.themes[0].id,
+        "structure_id": structure.id,
+    }
+
+
+def client_for(app, endpoint, make_user):
+    client = app.test_client()
+    if endpoint in ANONYMOUS_PAGES:
+        return client
+    if endpoint == "accounts.first_password":
+        holder = make_user(password=CODE, must_set_password=True)
+        assert (
+            client.post("/compte/connexion", data={"identifier": holder.username, "password": CODE}).status_code == 303
+        )
+        return client
+    admin = make_user(role=Role.ADMIN, is_platform_admin=True, display_name="Admin")
+    assert (
+        client.post("/compte/connexion", data={"identifier": admin.username, "password": PASSWORD}).status_code == 303
+    )
+    return client
+
+
+def root_id(body: str) -> str | None:
+    match = re.match(r'\s*<[a-zA-Z][\w-]*\b[^>]*?\sid="([^"]+)"', body)
+    return match.group(1) if match else None
+
+
+def assert_full_page(response, what):
+    assert response.status_code == 200, (what, response.status_code, response.headers.get("Location"))
+    assert "<html" in response.text, what
+    assert "HX-Request" in response.headers.get("Vary", ""), what
+
+
+@pytest.mark.parametrize(("endpoint", "rule"), PAGES, ids=[endpoint for endpoint, _ in PAGES])
+def test_page_contract(app, make_user, url_values, declared, endpoint, rule):
+    params = re.findall(r"<(?:\w+:)?(\w+)>", rule)
+    missing = [p for p in params if p not in url_values]
+    assert not missing, f"add a value for {missing} in url_values"
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(url_values[m.group(1)]), rule)
+    client = client_for(app, endpoint, make_user)
+
+    assert_full_page(client.get(path), (path, "plain"))
+    assert_full_page(client.get(path, headers=hx(boosted=True)), (path, "boosted"))
+    assert_full_page(client.get(path, headers=hx(history_restore=True)), (path, "history restore"))
+    assert_full_page(client.get(path, headers=hx("no-such-target")), (path, "undeclared target"))
+
+    fragments = declared.get(endpoint, {})
+    if endpoint in KNOWN_FRAGMENTS:
+        assert KNOWN_FRAGMENTS[endpoint] in fragments, (endpoint, fragments)
+    for target in fragments:
+        r = client.get(path, headers=hx(target))
+        assert r.status_code == 200, (path, target)
+        assert "<html" not in r.text, (path, target)
+        assert root_id(r.text) == target, (path, target, r.text[:200])
+        assert "HX-Request" in r.headers.get("Vary", "")
+        # Boosted and history-restore requests aimed at the same target still get the full page.
+        headers = {**hx(target, boosted=True)}
+        assert_full_page(client.get(path, headers=headers), (path, target, "boosted"))
+        headers = {**hx(target, history_restore=True)}
+        assert_full_page(client.get(path, headers=headers), (path, target, "history restore"))
+
+
+def test_fragment_is_part_of_the_full_page(app, make_user, structure):
+    """The page includes its fragment: the same region with the same id."""
+    client = client_for(app, "accounts.desk", make_user)
+    full = client.get("/accueil/personnes").text
+    fragment = client.get("/accueil/personnes", headers=hx("desk-results")).text
+    assert 'id="desk-results"' in full
+    assert fragment.strip() in full
+
+
+def _token_paths(make_user, mail, client):
+    from app.notifications import services
+
+    user = make_user(email="awa@exemple.test", confirmed=False)
+    client.post("/compte/connexion", data={"identifier": user.username, "password": PASSWORD})
+    confirm = mail.link_in_last("awa@exemple.test", "/compte/confirmer/")
+    client.post("/compte/mot-de-passe-oublie", data={"identifier": user.username})
+    reset = mail.link_in_last("awa@exemple.test", "/compte/reinitialiser/")
+    unsubscribe = "/notifications/desabonnement/" + services.unsubscribe_token(user.id, "centre.news")
+    db.session.commit()
+    return {"confirm": confirm, "reset": reset, "unsubscribe": unsubscribe}
+
+
+def test_token_pages_are_full_pages_whatever_the_headers(app, make_user, mail):
+    client = app.test_client()
+    paths = _token_paths(make_user, mail, client)
+    for name, path in paths.items():
+        for headers in ({}, hx(boosted=True), hx(history_restore=True), hx("main")):
+            r = client.get(path, headers=headers)
+            assert r.status_code == 200, (name, headers)
+            assert "<html" in r.text, (name, headers)
+            assert "HX-Request" in r.headers["Vary"]
+
+
+def test_invalid_token_pages(app, structure):
+    client = app.test_client()
+    confirm = client.get("/compte/confirmer/faux")
+    assert confirm.status_code == 200  # explains the link is no longer valid
+    assert "<html" in confirm.text
+    for path in ["/compte/reinitialiser/faux", "/notifications/desabonnement/faux"]:
+        r = client.get(path)
+        assert r.status_code == 404
+        assert "<html" in r.text
+        fragment = client.get(path, headers=hx("main"))
+        assert fragment.status_code == 404
+        assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_non_page_routes(app, client, auth, make_user):
+    health = client.get("/sante")
+    assert health.status_code == 200
+    assert health.get_json() == {"status": "ok"}
+    auth.login(make_user())
+    download = client.get("/compte/mes-donnees.json")
+    assert download.status_code == 200
+    assert download.mimetype == "application/json"
+    static = client.get("/static/css/app.css")
+    assert static.status_code == 200
+    static.close()
+
+
+def test_error_pages_follow_the_contract(client, structure):
+    full = client.get("/nulle-part")
+    assert full.status_code == 404
+    assert "<html" in full.text
+    boosted = client.get("/nulle-part", headers=hx(boosted=True))
+    assert "<html" in boosted.text
+    fragment = client.get("/nulle-part", headers=hx("main"))
+    assert "<html" not in fragment.text
+    assert root_id(fragment.text) == "error"
+    assert "HX-Request" in fragment.headers["Vary"]
