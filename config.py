@@ -17,7 +17,11 @@ def _bool(name: str, default: bool) -> bool:
 
 
 def _database_url(default: str) -> str:
-    url = os.environ.get("DATABASE_URL", default)
+    return _database_url_from("DATABASE_URL", default)
+
+
+def _database_url_from(variable: str, default: str) -> str:
+    url = os.environ.get(variable) or default
     # Heroku-style URLs and plain postgresql:// both go through psycopg 3.
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
@@ -84,7 +88,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    SQLALCHEMY_DATABASE_URI = _database_url_from("TEST_DATABASE_URL", "sqlite://")
     #: In-memory SQLite has a single static connection: no pool sizing (tests/conftest.py sets it).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = "memory://"

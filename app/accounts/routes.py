@@ -4,7 +4,6 @@ import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -34,8 +33,8 @@ from app.accounts.forms import (
 from app.accounts.models import TokenPurpose, User
 from app.audit import log_event
 from app.centres.current import current_structure
-from app.centres.models import Membership
 from app.centres.permissions import can_assist_people
+from app.centres.queries import people_page
 from app.extensions import db, limiter, login_manager
 from app.forms import EmptyForm
 from app.htmx import redirect_to, render_page
@@ -55,6 +54,24 @@ def _load_user(token: str) -> User | None:
 
 #: Pages a person who still holds a one-time code may open before choosing a password.
 _FIRST_PASSWORD_ALLOWED = {"accounts.first_password", "accounts.logout", "static", "core.set_language"}
+
+
+#: One's own account pages: not while acting for someone, to avoid e.g. deleting the wrong account.
+_OWN_ACCOUNT_ONLY = {
+    "accounts.change_password",
+    "accounts.logout_everywhere",
+    "accounts.my_data",
+    "accounts.my_data_json",
+    "accounts.delete_account",
+}
+
+
+@bp.before_request
+def _not_while_acting():
+    if request.endpoint in _OWN_ACCOUNT_ONLY and current_user.is_authenticated and on_behalf.acting_for():
+        flash(_("Vous agissez pour quelqu'un : arrêtez d'abord pour accéder à votre propre compte."), "warning")
+        return redirect(url_for("accounts.profile"), code=303)
+    return None
 
 
 @bp.before_app_request
@@ -198,6 +215,9 @@ def login():
 def logout():
     """Log out of this device."""
     if current_user.is_authenticated:
+        person = on_behalf.acting_for()
+        if person is not None:
+            services.stop_acting_for(current_user, person, session.get(on_behalf.SESSION_KEY, {}).get("structure_id"))
         services.end_session(current_user)
         db.session.commit()
         logout_user()
@@ -392,28 +412,14 @@ def _person_in(structure, user_id: int) -> User:
 def desk():
     """The accueil desk: find a person, create an assisted account, act on their behalf."""
     structure = _desk_structure()
-    # No control characters: PostgreSQL refuses NUL in a query parameter (a 500 otherwise).
-    q = "".join(ch for ch in request.args.get("q") or "" if ord(ch) >= 32).strip()[:80]
-    query = (
-        sa.select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.structure_id == structure.id, User.anonymised_at.is_(None))
-        .order_by(User.display_name)
-        .limit(50)
-    )
-    if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(User.display_name).like(pattern),
-                User.username.like(pattern),
-                User.email.like(pattern),
-                User.phone.like(f"%{services.normalise_phone(q) or q}%"),
-            )
-        )
-    people = list(db.session.scalars(query))
+    q = request.args.get("q") or ""
+    page = people_page(structure, q, page=request.args.get("page", 1, type=int))
     return render_page(
-        "accounts/desk.html", {"desk-results": "accounts/_desk_results.html"}, people=people, q=q, structure=structure
+        "accounts/desk.html",
+        {"desk-results": "accounts/_desk_results.html"},
+        page=page,
+        q=q.strip(),
+        structure=structure,
     )
 
 

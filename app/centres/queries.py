@@ -10,6 +10,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
+from app.accounts.services import looks_like_phone, normalise_phone
 from app.audit import AuditEvent
 from app.centres.models import Membership, Quartier, Role, Structure, Theme
 from app.extensions import db
@@ -64,27 +65,41 @@ def get_membership(structure: Structure, user_id: int) -> Membership | None:
     )
 
 
-def people_page(structure: Structure, q: str = "", page: int = 1) -> Pagination:
-    """Members of the structure (person and quartier loaded), by name, filtered by `q`, 20 a page."""
+def people_page(structure: Structure, q: str = "", page: int = 1, per_page: int = PEOPLE_PER_PAGE) -> Pagination:
+    """Members of the structure by name, filtered by `q` (name, username, e-mail, phone, job title).
+
+    Person, quartier and the person's memberships are loaded in the same round trips (no N+1).
+    """
     query = (
         sa.select(Membership)
         .join(Membership.user)
-        .options(contains_eager(Membership.user), joinedload(Membership.quartier))
+        .options(
+            contains_eager(Membership.user).selectinload(User.memberships),
+            joinedload(Membership.quartier),
+        )
         .where(Membership.structure_id == structure.id, User.anonymised_at.is_(None))
         .order_by(sa.func.lower(User.display_name), User.id)
     )
-    q = q.strip()
+    # No control characters: PostgreSQL refuses NUL in a parameter (a 500 otherwise).
+    q = "".join(ch for ch in q if ord(ch) >= 32).strip()[:80]
     if q:
-        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(User.display_name).like(pattern, escape="\\"),
-                sa.func.lower(User.username).like(pattern, escape="\\"),
-                sa.func.lower(User.email).like(pattern, escape="\\"),
-                sa.func.lower(Membership.job_title).like(pattern, escape="\\"),
-            )
-        )
-    return db.paginate(query, page=page, per_page=PEOPLE_PER_PAGE, error_out=False)
+        pattern = "%" + _escape_like(q.lower()) + "%"
+        conditions = [
+            sa.func.lower(User.display_name).like(pattern, escape="\\"),
+            sa.func.lower(User.username).like(pattern, escape="\\"),
+            sa.func.lower(User.email).like(pattern, escape="\\"),
+            sa.func.lower(Membership.job_title).like(pattern, escape="\\"),
+        ]
+        phone = normalise_phone(q) if looks_like_phone(q) else None
+        if phone:
+            conditions.append(User.phone.like("%" + _escape_like(phone) + "%", escape="\\"))
+        query = query.where(sa.or_(*conditions))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def _escape_like(text: str) -> str:
+    """Typed `%` and `_` are searched for, not used as wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass

@@ -358,3 +358,26 @@ def test_acting_ends_when_the_person_is_promoted_to_staff(staff_client, make_use
     person.membership_in(structure.id).role = Role.STAFF
     db.session.commit()
     assert "Vous agissez pour" not in staff_client.get("/").text
+
+
+def test_own_account_pages_are_closed_while_acting_for_someone(client, auth, make_user):
+    """Deleting or exporting while the banner says "acting for X" would hit the wrong person."""
+    from app.accounts.models import User
+    from app.audit import AuditEvent
+    from app.centres.models import Role
+    from app.extensions import db
+
+    staff = make_user(role=Role.STAFF)
+    person = make_user()
+    auth.login(staff)
+    assert client.post(f"/accueil/agir-pour/{person.id}").status_code == 303
+    for url in ("/compte/supprimer", "/compte/mes-donnees", "/compte/mes-donnees.json"):
+        r = client.get(url)
+        assert r.status_code == 303 and r.headers["Location"] == "/compte/profil", url
+    r = client.post("/compte/supprimer", data={"confirm": "SUPPRIMER"})
+    assert r.status_code == 303
+    assert db.session.get(User, staff.id).anonymised_at is None
+    # Logging out while acting ends the mode in the journal too.
+    auth.logout()
+    actions = [e.action for e in db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))]
+    assert "on_behalf_stop" in actions
