@@ -3,12 +3,32 @@
 from app.accounts.models import EmailToken, User, UserSession
 from app.audit import AuditEvent
 from app.centres.models import Membership, Quartier, Structure, Theme
+from app.initiatives.models import (
+    CoLead,
+    Comment,
+    CommentReport,
+    Follow,
+    HelpOffer,
+    Initiative,
+    InitiativeEvent,
+    InitiativePhoto,
+    Support,
+)
 from app.ledger.models import LedgerEntry
 from app.mail import OutboxEmail
 from app.notifications.models import Notification, NotificationPreference
 
 __all__ = [
     "AuditEvent",
+    "CoLead",
+    "Comment",
+    "CommentReport",
+    "Follow",
+    "HelpOffer",
+    "Initiative",
+    "InitiativeEvent",
+    "InitiativePhoto",
+    "Support",
     "EmailToken",
     "LedgerEntry",
     "Membership",

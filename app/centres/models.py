@@ -54,6 +54,10 @@ class Structure(db.Model):
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(32))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Supports an initiative needs to be studied by the committee ("10 soutiens → étudiée en comité").
+    support_threshold: Mapped[int] = mapped_column(default=10, server_default="10")
+    #: True: staff read every initiative before it is public; False: published at once, moderated after.
+    premoderation: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     quartiers: Mapped[list["Quartier"]] = relationship(

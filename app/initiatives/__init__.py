@@ -1,0 +1,1 @@
+"""Initiatives d'habitants: habitants propose, staff moderate, everyone supports and follows them."""
