@@ -238,6 +238,8 @@ def submit_initiative(initiative: Initiative, *, by: User, on_behalf_of: User | 
 
 def publish_initiative(initiative: Initiative, *, by: User) -> Initiative:
     """Staff publish a submitted proposal: it opens for support."""
+    if initiative.status != Status.SUBMITTED:
+        raise InitiativeError(_("Seule une initiative en attente de relecture peut être publiée."))
     _move(initiative, Status.OPEN, by=by)
     initiative.published_at = initiative.published_at or utcnow()
     log_event("initiative_published", actor=by, structure_id=initiative.structure_id, target=initiative)
