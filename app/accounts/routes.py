@@ -145,11 +145,11 @@ def register():
             db.session.commit()
             if form.email.data:
                 # Same page whether or not the address already had an account.
-                return redirect(url_for("accounts.check_email"), code=303)
+                return redirect_to(url_for("accounts.check_email"))
             _login(user, remember=True)
             db.session.commit()
             session["new_username"] = user.username
-            return redirect(url_for("accounts.welcome"), code=303)
+            return redirect_to(url_for("accounts.welcome"))
     status = 422 if form.is_submitted() else 200
     return render_page("accounts/register.html", {"register-form": "accounts/_register_form.html"}, status, form=form)
 

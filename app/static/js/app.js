@@ -8,6 +8,16 @@
       : null;
     if (summary) { summary.focus(); }
   });
+  // An htmx request refused by the server (expired form, too many tries…): say so in the flash region.
+  document.addEventListener("htmx:responseError", function (event) {
+    var region = document.getElementById("flash");
+    if (!region) { return; }
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var message = document.createElement("p");
+    message.className = "flash flash-error";
+    message.textContent = region.getAttribute(status === 429 ? "data-error-429" : "data-error");
+    region.replaceChildren(message);
+  });
   // Print buttons (assisted-account sheet, posters): a real button, shown only with JS.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-print]");
