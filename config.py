@@ -81,6 +81,11 @@ class Config:
     MAIL_SEND_AFTER_COMMIT = _bool("MAIL_SEND_AFTER_COMMIT", True)
     MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR", str(BASE_DIR / "instance" / "mail"))
 
+    #: Largest request body: a 5 MB photo plus the form (bigger uploads get the 413 page).
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    #: The form fields themselves stay small (Werkzeug's default limit, made explicit).
+    MAX_FORM_MEMORY_SIZE = 500_000
+
     PASSWORD_MIN_LENGTH = 12
     RESET_TOKEN_MINUTES = 60
 

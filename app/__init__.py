@@ -34,18 +34,27 @@ def create_app(config_class: type = Config) -> Flask:
     from app.accounts.routes import bp as accounts_bp
     from app.centres.routes import bp as centres_bp
     from app.core.routes import bp as core_bp
+    from app.initiatives.moderation_routes import bp as initiative_comments_bp
+    from app.initiatives.poster_routes import bp as initiative_media_bp
+    from app.initiatives.routes import bp as initiatives_bp
     from app.notifications.routes import bp as notifications_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(centres_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(initiative_media_bp)
+    app.register_blueprint(initiatives_bp)
+    app.register_blueprint(initiative_comments_bp)
 
     from app import cli, errors, templating
     from app.accounts import home as _accounts_home  # noqa: F401  (home page blocks)
+    from app.initiatives import home as _initiatives_home  # noqa: F401
+    from app.initiatives import moderation_routes
     from app.notifications import home as _notifications_home  # noqa: F401
 
     errors.init_app(app)
+    moderation_routes.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     return app

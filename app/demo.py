@@ -1,4 +1,5 @@
-"""Demo data for `flask seed`: a centre social, its quartiers and themes, one account per role."""
+"""Demo data for `flask seed`: a centre social, its quartiers and themes, one account per role,
+and each feature's demo content (initiatives…)."""
 
 import sqlalchemy as sa
 
@@ -127,4 +128,7 @@ def seed_demo(extra_habitants: int = 0) -> int:
             1950 + n % 60,
         )
     db.session.flush()
+    from app.initiatives.demo import seed_initiatives  # features sit above the foundation
+
+    seed_initiatives(structure)
     return created

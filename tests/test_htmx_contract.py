@@ -25,6 +25,7 @@ NOT_PAGES = {
     "accounts.confirm",  # token routes: see test_token_pages_*
     "accounts.reset_password",
     "notifications.unsubscribe",
+    "initiative_media.photo",  # an image
 }
 #: Pages that send a logged-in person elsewhere: opened anonymously.
 ANONYMOUS_PAGES = {"accounts.login", "accounts.register"}
@@ -76,17 +77,30 @@ def declared(monkeypatch):
 
 @pytest.fixture
 def url_values(structure, make_user):
-    """Real objects for URL parameters, by parameter name."""
+    """Real objects for URL parameters, by parameter name (plus the admin who browses)."""
+    from app.initiatives.comments import add_comment
+    from tests.initiatives.factories import make_initiative
+
     habitant = make_user(display_name="Rose Petit")
+    admin = make_user(role=Role.ADMIN, is_platform_admin=True, display_name="Admin")
+    initiative = make_initiative(structure, habitant, admin)
+    own_comment = add_comment(initiative, admin, "Bonne idée, je relaie à l'accueil.", by=admin)
+    other_comment = add_comment(initiative, habitant, "Qui apporte les tables ?", by=habitant)
+    db.session.commit()
     return {
         "user_id": habitant.id,
         "quartier_id": structure.quartiers[0].id,
         "theme_id": structure.themes[0].id,
         "structure_id": structure.id,
+        "initiative_id": initiative.id,
+        # The admin edits or deletes their own comment, and reports someone else's.
+        "comment_id": own_comment.id,
+        "comment_id:initiative_comments.report": other_comment.id,
+        "admin": admin,
     }
 
 
-def client_for(app, endpoint, make_user):
+def client_for(app, endpoint, make_user, admin=None):
     client = app.test_client()
     if endpoint in ANONYMOUS_PAGES:
         return client
@@ -96,7 +110,7 @@ def client_for(app, endpoint, make_user):
             client.post("/compte/connexion", data={"identifier": holder.username, "password": CODE}).status_code == 303
         )
         return client
-    admin = make_user(role=Role.ADMIN, is_platform_admin=True, display_name="Admin")
+    admin = admin or make_user(role=Role.ADMIN, is_platform_admin=True, display_name="Admin")
     assert (
         client.post("/compte/connexion", data={"identifier": admin.username, "password": PASSWORD}).status_code == 303
     )
@@ -119,8 +133,12 @@ def test_page_contract(app, make_user, url_values, declared, endpoint, rule):
     params = re.findall(r"<(?:\w+:)?(\w+)>", rule)
     missing = [p for p in params if p not in url_values]
     assert not missing, f"add a value for {missing} in url_values"
-    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(url_values[m.group(1)]), rule)
-    client = client_for(app, endpoint, make_user)
+    path = re.sub(
+        r"<(?:\w+:)?(\w+)>",
+        lambda m: str(url_values.get(f"{m.group(1)}:{endpoint}", url_values[m.group(1)])),
+        rule,
+    )
+    client = client_for(app, endpoint, make_user, url_values["admin"])
 
     assert_full_page(client.get(path), (path, "plain"))
     assert_full_page(client.get(path, headers=hx(boosted=True)), (path, "boosted"))

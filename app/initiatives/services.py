@@ -363,17 +363,21 @@ def add_support(initiative: Initiative, person: User, *, by: User) -> bool:
     """
     if initiative.status != Status.OPEN or initiative.hidden_at is not None:
         raise InitiativeError(_("Cette initiative n'est pas ouverte aux soutiens."))
-    inserted = db.session.execute(
-        _insert(Support)
-        .values(
-            initiative_id=initiative.id,
-            user_id=person.id,
-            created_at=utcnow(),
-            recorded_by_id=by.id if by.id != person.id else None,
-        )
-        .on_conflict_do_nothing(index_elements=["initiative_id", "user_id"])
-    ).rowcount
-    if inserted != 1:
+    inserted = (
+        db.session.execute(
+            _insert(Support)
+            .values(
+                initiative_id=initiative.id,
+                user_id=person.id,
+                created_at=utcnow(),
+                recorded_by_id=by.id if by.id != person.id else None,
+            )
+            .on_conflict_do_nothing(index_elements=["initiative_id", "user_id"])
+            .returning(sa.literal(1))
+        ).first()
+        is not None
+    )
+    if not inserted:
         return False
     db.session.execute(
         sa.update(Initiative)
@@ -455,14 +459,21 @@ def offer_help(initiative: Initiative, person: User, message: str = "", *, by: U
     """ "Je veux aider": the leads see who offered. True if the offer is new."""
     if initiative.status not in HELP_STATUSES or initiative.hidden_at is not None:
         raise InitiativeError(_("Cette initiative ne cherche pas d'aide en ce moment."))
-    inserted = db.session.execute(
-        _insert(HelpOffer)
-        .values(
-            initiative_id=initiative.id, user_id=person.id, message=(message or "").strip()[:300], created_at=utcnow()
-        )
-        .on_conflict_do_nothing(index_elements=["initiative_id", "user_id"])
-    ).rowcount
-    if inserted != 1:
+    inserted = (
+        db.session.execute(
+            _insert(HelpOffer)
+            .values(
+                initiative_id=initiative.id,
+                user_id=person.id,
+                message=(message or "").strip()[:300],
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["initiative_id", "user_id"])
+            .returning(sa.literal(1))
+        ).first()
+        is not None
+    )
+    if not inserted:
         return False
     record_participation(
         person,
