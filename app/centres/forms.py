@@ -4,8 +4,8 @@ import re
 
 import email_validator
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.accounts.services import looks_like_phone
 from app.centres.models import ROLE_LABELS, Role, StructureType
@@ -71,10 +71,21 @@ class StructureSettingsForm(StructureIdentityMixin, BaseForm):
         validators=[Optional(), _email, Length(max=254)],
     )
     contact_phone = StringField(_l("Téléphone de contact"), validators=[Optional(), Length(max=32), _phone])
+    support_threshold = IntegerField(
+        _l("Soutiens nécessaires pour qu'une initiative soit étudiée en comité"),
+        validators=[Optional(), NumberRange(min=1, max=10_000)],
+        default=10,
+    )
+    premoderation = BooleanField(
+        _l("Relire chaque initiative avant qu'elle soit publique"),
+        description=_l("Sinon, les initiatives sont publiées tout de suite et l'équipe les relit après."),
+    )
     submit = SubmitField(_l("Enregistrer les réglages"))
 
     def service_data(self) -> dict:
         return {
+            "support_threshold": self.support_threshold.data,
+            "premoderation": bool(self.premoderation.data),
             "name": self.name.data,
             "structure_type": self.structure_type.data,
             "city": self.city.data or "",

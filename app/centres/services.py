@@ -63,6 +63,8 @@ def update_structure(
     welcome: str,
     contact_email: str | None,
     contact_phone: str | None,
+    support_threshold: int | None = None,
+    premoderation: bool | None = None,
 ) -> Structure:
     """Change the centre's settings; the name stays unique across structures.
 
@@ -79,6 +81,10 @@ def update_structure(
         "contact_email": _clean(contact_email).lower() or None,
         "contact_phone": _clean(contact_phone) or None,
     }
+    if support_threshold is not None:
+        values["support_threshold"] = int(support_threshold)
+    if premoderation is not None:
+        values["premoderation"] = bool(premoderation)
     changed = sorted(key for key, value in values.items() if getattr(structure, key) != value)
     for key, value in values.items():
         setattr(structure, key, value)

@@ -336,3 +336,20 @@ def test_subnav_is_accessible(client, admin, structure):
     assert '<nav class="admin-nav" aria-label="Administration">' in page
     assert 'href="/gestion/quartiers" aria-current="page"' in page
     assert "/plateforme/centres" not in page  # platform links only for platform admins
+
+
+def test_admin_sets_the_initiative_rules(client, auth, make_user, structure):
+    """The support threshold and pre-moderation are centre settings."""
+    from app.centres.models import Role, Structure
+    from app.extensions import db
+
+    auth.login(make_user(role=Role.ADMIN))
+    page = client.get("/gestion/")
+    assert 'name="support_threshold"' in page.text and 'name="premoderation"' in page.text
+    data = {"name": structure.name, "structure_type": "cs", "city": "Lyon", "support_threshold": "25"}
+    r = client.post("/gestion/", data=data)
+    assert r.status_code == 303
+    saved = db.session.get(Structure, structure.id)
+    assert saved.support_threshold == 25 and saved.premoderation is False  # unchecked box
+    r = client.post("/gestion/", data={**data, "support_threshold": "0", "premoderation": "y"})
+    assert r.status_code == 422
