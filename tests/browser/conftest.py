@@ -170,7 +170,7 @@ class Audit:
             route.fulfill(status=200, content_type="text/html", body=html)
 
         try:
-            tab.route(lambda candidate: candidate == url, serve_snapshot)
+            tab.route(lambda candidate: candidate == url.split("#")[0], serve_snapshot)
             tab.goto(url)
             assert served, f"the snapshot of {url} was not served to the axe tab"
             tab.add_script_tag(path=str(AXE))
