@@ -59,7 +59,7 @@ def test_queue_lists_waiting_initiatives_and_reported_comments(app, client, auth
         actions = [url_for(f"initiatives.{verb}", initiative_id=waiting.id) for verb in ("publish", "request_changes")]
         actions.append(url_for("initiatives.reject", initiative_id=waiting.id))
     assert all(f'action="{action}"' in page for action in actions)
-    assert 'name="message"' in page and 'value="duplicate"' in page
+    assert 'name="changes-message"' in page and 'value="duplicate"' in page
     assert "Commentaires signalés (1)" in page
     assert "Tous des incapables" in page and "Insultant" in page and "Jardin partagé" in page
     assert f'action="/initiatives/commentaires/{comment.id}/masquer"' in page
@@ -106,3 +106,29 @@ def test_staff_of_another_centre_see_nothing_of_ours(client, auth, structure, pe
     assert "Repair café" not in page and "Tous des incapables" not in page
     assert client.post(f"/initiatives/commentaires/{comment.id}/masquer", data={"reason": "x"}).status_code == 404
     assert client.post(f"/initiatives/commentaires/{comment.id}/garder").status_code == 404
+
+
+def test_queue_forms_post_what_the_actions_read(client, auth, make_user, structure):
+    """The inline forms of the queue really ask for changes and really refuse (field names match)."""
+    import re
+
+    from app.initiatives.models import Initiative, Status
+    from tests.initiatives.factories import make_initiative
+
+    staff = make_user(role=Role.STAFF)
+    first = make_initiative(structure, make_user(), staff, status=Status.SUBMITTED, title="Boîte à livres")
+    second = make_initiative(structure, make_user(), staff, status=Status.SUBMITTED, title="Vide-grenier")
+    auth.login(staff)
+    page = client.get("/initiatives/moderation").text
+    names = set(re.findall(r'name="([a-z-]+)"', page))
+    assert {"changes-message", "reject-reason", "reject-message"} <= names
+    r = client.post(f"/initiatives/{first.id}/demander-complements", data={"changes-message": "Quel jour ?"})
+    assert r.status_code == 303
+    r = client.post(
+        f"/initiatives/{second.id}/refuser-publication",
+        data={"reject-reason": "duplicate", "reject-message": "Déjà proposée en mai."},
+    )
+    assert r.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Initiative, first.id).status == Status.CHANGES_REQUESTED
+    assert db.session.get(Initiative, second.id).status == Status.REJECTED
