@@ -33,7 +33,7 @@ def burn_time(password: str) -> None:
 
 
 def new_one_time_code() -> str:
-    """A 10-character code, grouped by the sheet as XXXXX-XXXXX, easy to read aloud."""
+    """A 10-character code, printed on the sheet in two groups of five, easy to read aloud."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
 
 
