@@ -282,7 +282,8 @@ def test_search_then_open_keeps_the_url(app, page: Page, js):
     expect(heading(page, "Bonjour Bernard Morel")).to_be_visible()
     nav(page, "Initiatives").click()
     expect(heading(page, "Initiatives d'habitants")).to_be_visible()
-    page.get_by_role("search").get_by_label("Rechercher", exact=True).fill("repair")
+    page.wait_for_load_state("networkidle")  # htmx has processed the swapped-in page
+    page.get_by_role("search").get_by_label("Rechercher", exact=True).press_sequentially("repair", delay=30)
     expect(page.get_by_role("heading", name="1 initiative pour « repair »")).to_be_visible()
     page.locator("#initiative-list").get_by_role("link", name="Repair café mensuel").click()
     expect(heading(page, "Repair café mensuel")).to_be_visible()
