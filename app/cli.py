@@ -89,9 +89,15 @@ def mail_sink(host: str, port: int | None) -> None:
             click.echo(f"[mail] à {', '.join(envelope.rcpt_tos)} : {message['Subject']} -> {name}")
             return "250 Message accepted for delivery"
 
-    controller = Controller(Handler(), hostname=host, port=port or current_app.config["MAIL_PORT"])
-    controller.start()
-    click.echo(f"Boîte de développement SMTP sur {host}:{controller.port}, messages dans {folder}")
+    port = port or current_app.config["MAIL_PORT"]
+    controller = Controller(Handler(), hostname=host, port=port)
+    try:
+        controller.start()
+    except OSError as error:
+        raise click.ClickException(
+            f"{host}:{port} is taken ({error.strerror}): another mail sink is probably running already."
+        ) from error
+    click.echo(f"Boîte de développement SMTP sur {host}:{port}, messages dans {folder}")
     try:
         while True:
             time.sleep(3600)
