@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(mail_group)
     app.cli.add_command(translate)
+    app.cli.add_command(audit_group)
 
 
 @click.command("seed")
@@ -105,6 +106,31 @@ def mail_sink(host: str, port: int | None) -> None:
         pass
     finally:
         controller.stop()
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The security journal."""
+
+
+@audit_group.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=lambda: int(os.environ.get("AUDIT_RETENTION_DAYS", "365")),
+    show_default="AUDIT_RETENTION_DAYS or 365",
+    help="Keep this many days of events.",
+)
+def audit_purge(days: int) -> None:
+    """Delete security-journal events older than the retention period (RGPD). Run it from cron."""
+    from datetime import timedelta
+
+    from app.audit import AuditEvent
+    from app.timeutil import utcnow
+
+    result = db.session.execute(sa.delete(AuditEvent).where(AuditEvent.at < utcnow() - timedelta(days=days)))
+    db.session.commit()
+    click.echo(f"{result.rowcount} événement(s) de plus de {days} jours supprimé(s).")
 
 
 @click.group("translate")

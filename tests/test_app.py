@@ -126,3 +126,25 @@ def test_anonymous_home_page_is_cheap(app, structure):
     client = app.test_client()
     count, statements = _home_queries(client)
     assert count <= 3, statements
+
+
+def test_audit_purge_keeps_only_the_retention_period(runner):
+    """`flask audit purge --days N` deletes older security events and keeps the recent ones."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from app.audit import AuditEvent, log_event
+    from app.timeutil import utcnow
+
+    old = log_event("login")
+    recent = log_event("logout")
+    old.at = utcnow() - timedelta(days=40)
+    db.session.commit()
+    old_id, recent_id = old.id, recent.id
+    result = runner.invoke(args=["audit", "purge", "--days", "30"])
+    assert result.exit_code == 0, result.output
+    assert "1 événement" in result.output
+    db.session.remove()
+    ids = set(db.session.scalars(sa.select(AuditEvent.id)))
+    assert ids == {recent_id} and old_id not in ids
