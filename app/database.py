@@ -47,3 +47,9 @@ def _sqlite_on_begin(conn):
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for `LIKE … ESCAPE '\\'`: typed `%` and `_` are searched for, not wildcards."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -2,40 +2,15 @@
 
 import re
 
-import email_validator
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.accounts.services import looks_like_phone
+from app.accounts.forms import phone_number
 from app.centres.models import ROLE_LABELS, Role, StructureType
-from app.forms import BaseForm, GetForm
+from app.forms import BaseForm, GetForm, email_address, plain_text, single_line
 
 QPV_CODE = re.compile(r"Q[A-Z][0-9A-Z]{5,8}")
-
-
-def _no_control_chars(form, field):
-    if field.data and any(ord(c) < 32 and c not in "\r\n\t" for c in field.data):
-        raise ValidationError(_l("Ce texte contient des caractères non autorisés."))
-
-
-def _single_line(form, field):
-    if field.data and any(ord(c) < 32 for c in field.data):
-        raise ValidationError(_l("Ce texte contient des caractères non autorisés."))
-
-
-def _email(form, field):
-    """Syntax only, no DNS lookup; `.test` addresses (RFC 6761) pass for the demo and the tests."""
-    if field.data:
-        try:
-            email_validator.validate_email(field.data, check_deliverability=False, test_environment=True)
-        except email_validator.EmailNotValidError as error:
-            raise ValidationError(_l("Cette adresse e-mail n'est pas valide.")) from error
-
-
-def _phone(form, field):
-    if field.data and not looks_like_phone(field.data):
-        raise ValidationError(_l("Ce numéro ne semble pas valide (exemple : 04 78 12 34 56)."))
 
 
 def structure_type_choices():
@@ -54,23 +29,23 @@ class StructureIdentityMixin:
 
     name = StringField(
         _l("Nom de la structure"),
-        validators=[DataRequired(_NAME_REQUIRED), Length(max=120), _single_line],
+        validators=[DataRequired(_NAME_REQUIRED), Length(max=120), single_line],
     )
     structure_type = SelectField(_l("Type de structure"), choices=structure_type_choices, default="cs")
-    city = StringField(_l("Commune"), validators=[Optional(), Length(max=120), _single_line])
+    city = StringField(_l("Commune"), validators=[Optional(), Length(max=120), single_line])
 
 
 class StructureSettingsForm(StructureIdentityMixin, BaseForm):
     welcome = TextAreaField(
         _l("Texte d'accueil"),
-        validators=[Optional(), Length(max=2000), _no_control_chars],
+        validators=[Optional(), Length(max=2000), plain_text],
         description=_l("Affiché sur la page d'accueil. Texte simple, sans mise en forme."),
     )
     contact_email = EmailField(
         _l("E-mail de contact"),
-        validators=[Optional(), _email, Length(max=254)],
+        validators=[Optional(), email_address, Length(max=254)],
     )
-    contact_phone = StringField(_l("Téléphone de contact"), validators=[Optional(), Length(max=32), _phone])
+    contact_phone = StringField(_l("Téléphone de contact"), validators=[Optional(), Length(max=32), phone_number])
     support_threshold = IntegerField(
         _l("Soutiens nécessaires pour qu'une initiative soit étudiée en comité"),
         validators=[Optional(), NumberRange(min=1, max=10_000)],
@@ -96,7 +71,7 @@ class StructureSettingsForm(StructureIdentityMixin, BaseForm):
 
 
 class QuartierForm(BaseForm):
-    name = StringField(_l("Nom du quartier"), validators=[DataRequired(_NAME_REQUIRED), Length(max=120), _single_line])
+    name = StringField(_l("Nom du quartier"), validators=[DataRequired(_NAME_REQUIRED), Length(max=120), single_line])
     is_qpv = BooleanField(_l("Quartier prioritaire de la politique de la ville (QPV)"))
     qpv_code = StringField(
         _l("Code QPV (facultatif)"),
@@ -135,7 +110,7 @@ class QuartierForm(BaseForm):
 
 
 class ThemeForm(BaseForm):
-    name = StringField(_l("Nom du thème"), validators=[DataRequired(_NAME_REQUIRED), Length(max=80), _single_line])
+    name = StringField(_l("Nom du thème"), validators=[DataRequired(_NAME_REQUIRED), Length(max=80), single_line])
     submit = SubmitField(_l("Enregistrer le thème"))
 
 
@@ -147,7 +122,7 @@ class MemberForm(BaseForm):
     role = SelectField(_l("Rôle dans la structure"), coerce=int, choices=role_choices)
     job_title = StringField(
         _l("Fonction (facultatif)"),
-        validators=[Optional(), Length(max=80), _single_line],
+        validators=[Optional(), Length(max=80), single_line],
         description=_l("Par exemple : animatrice, référent famille, accueil, directeur."),
     )
     submit = SubmitField(_l("Enregistrer"))
@@ -160,7 +135,7 @@ class MemberForm(BaseForm):
 class NewStructureForm(StructureIdentityMixin, BaseForm):
     admin_email = EmailField(
         _l("E-mail de la première personne à la direction (facultatif)"),
-        validators=[Optional(), _email, Length(max=254)],
+        validators=[Optional(), email_address, Length(max=254)],
         description=_l("Elle doit déjà avoir un compte sur Ensemble."),
     )
     submit = SubmitField(_l("Créer la structure"))

@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.accounts.services import looks_like_phone, normalise_phone
 from app.audit import AuditEvent
 from app.centres.models import Membership, Quartier, Role, Structure, Theme
+from app.database import like_pattern
 from app.extensions import db
 
 PEOPLE_PER_PAGE = 20
@@ -83,7 +84,7 @@ def people_page(structure: Structure, q: str = "", page: int = 1, per_page: int 
     # No control characters: PostgreSQL refuses NUL in a parameter (a 500 otherwise).
     q = "".join(ch for ch in q if ord(ch) >= 32).strip()[:80]
     if q:
-        pattern = "%" + _escape_like(q.lower()) + "%"
+        pattern = like_pattern(q.lower())
         conditions = [
             sa.func.lower(User.display_name).like(pattern, escape="\\"),
             sa.func.lower(User.username).like(pattern, escape="\\"),
@@ -92,14 +93,9 @@ def people_page(structure: Structure, q: str = "", page: int = 1, per_page: int 
         ]
         phone = normalise_phone(q) if looks_like_phone(q) else None
         if phone:
-            conditions.append(User.phone.like("%" + _escape_like(phone) + "%", escape="\\"))
+            conditions.append(User.phone.like(like_pattern(phone), escape="\\"))
         query = query.where(sa.or_(*conditions))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
-def _escape_like(text: str) -> str:
-    """Typed `%` and `_` are searched for, not used as wildcards."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.accounts.models import User
 from app.centres.models import Membership, Structure
 from app.extensions import db
-from app.forms import BaseForm, GetForm
+from app.forms import BaseForm, GetForm, plain_text, single_line
 from app.initiatives.models import DECISIONS, PRIVATE_STATUSES, RejectReason, Status
 
 SORT_LABELS = {
@@ -27,16 +27,6 @@ SORT_LABELS = {
     "supports": _l("Les plus soutenues"),
     "help": _l("Cherchent de l'aide"),
 }
-
-
-def _single_line(form, field):
-    if field.data and any(ord(c) < 32 for c in field.data):
-        raise ValidationError(_l("Ce texte contient des caractères non autorisés."))
-
-
-def _no_control_chars(form, field):
-    if field.data and any(ord(c) < 32 and c not in "\r\n\t" for c in field.data):
-        raise ValidationError(_l("Ce texte contient des caractères non autorisés."))
 
 
 def _id_or_none(value) -> int | None:
@@ -97,17 +87,17 @@ class InitiativeForm(BaseForm):
 
     title = StringField(
         _l("Titre"),
-        validators=[DataRequired(_l("Donnez un titre à votre initiative.")), Length(max=120), _single_line],
+        validators=[DataRequired(_l("Donnez un titre à votre initiative.")), Length(max=120), single_line],
         description=_l("En quelques mots : « Fête des voisins rue Lafontaine »."),
     )
     summary = TextAreaField(
         _l("Résumé"),
-        validators=[DataRequired(_l("Résumez votre idée en une ou deux phrases.")), Length(max=280), _no_control_chars],
+        validators=[DataRequired(_l("Résumez votre idée en une ou deux phrases.")), Length(max=280), plain_text],
         description=_l("Une ou deux phrases, 280 caractères au plus."),
     )
     description = TextAreaField(
         _l("Description"),
-        validators=[Optional(), Length(max=10000), _no_control_chars],
+        validators=[Optional(), Length(max=10000), plain_text],
         description=_l(
             "Racontez votre projet. Vous pouvez écrire en **gras**, "
             "faire des listes avec des tirets et mettre des liens."
@@ -117,12 +107,12 @@ class InitiativeForm(BaseForm):
     quartier = SelectField(_l("Quartier"), validate_choice=True)
     target_public = StringField(
         _l("Pour qui ?"),
-        validators=[Optional(), Length(max=120), _single_line],
+        validators=[Optional(), Length(max=120), single_line],
         description=_l("Par exemple : les familles, les jeunes, les voisins de la rue…"),
     )
     when_text = StringField(
         _l("Quand ?"),
-        validators=[Optional(), Length(max=120), _single_line],
+        validators=[Optional(), Length(max=120), single_line],
         description=_l("Par exemple : un samedi de juin, tous les mercredis…"),
     )
     helpers_needed = IntegerField(
@@ -141,12 +131,12 @@ class InitiativeForm(BaseForm):
     )
     materials = TextAreaField(
         _l("Matériel nécessaire"),
-        validators=[Optional(), Length(max=500), _no_control_chars],
+        validators=[Optional(), Length(max=500), plain_text],
         description=_l("Tables, barnum, outils, salle…"),
     )
     coleads = StringField(
         _l("Co-porteurs ou co-porteuses"),
-        validators=[Optional(), Length(max=500), _single_line],
+        validators=[Optional(), Length(max=500), single_line],
         description=_l(
             "Les identifiants d'autres habitants du centre, séparés par des virgules. Chaque personne devra confirmer."
         ),
@@ -158,7 +148,7 @@ class InitiativeForm(BaseForm):
     )
     photo_alt = StringField(
         _l("Description de la photo"),
-        validators=[Optional(), Length(max=200), _single_line],
+        validators=[Optional(), Length(max=200), single_line],
         description=_l("Ce que montre la photo, pour les personnes qui ne la voient pas."),
     )
     save = SubmitField(_l("Enregistrer le brouillon"))
@@ -231,7 +221,7 @@ class HelpForm(BaseForm):
 
     message = TextAreaField(
         _l("Un mot pour les porteurs (facultatif)"),
-        validators=[Optional(), Length(max=300), _no_control_chars],
+        validators=[Optional(), Length(max=300), plain_text],
         description=_l("Ce que vous savez faire, quand vous êtes disponible…"),
     )
     submit = SubmitField(_l("Je veux aider"))
@@ -308,6 +298,6 @@ class HideForm(BaseForm):
 
     reason = StringField(
         _l("Raison du masquage"),
-        validators=[DataRequired(_l("Indiquez la raison du masquage.")), Length(max=300), _single_line],
+        validators=[DataRequired(_l("Indiquez la raison du masquage.")), Length(max=300), single_line],
     )
     submit = SubmitField(_l("Masquer"))

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.database import like_pattern
 from app.extensions import db
 from app.initiatives.models import PRIVATE_STATUSES, Comment, CommentReport, Initiative, InitiativePhoto, Status
 from app.initiatives.text import search_key
@@ -46,8 +47,7 @@ def public_page(
         query = query.where(Initiative.quartier_id == quartier_id)
     words = search_key("".join(ch for ch in q if ord(ch) >= 32)).split()[:8]
     for word in words:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Initiative.search_text.like(f"%{escaped}%", escape="\\"))
+        query = query.where(Initiative.search_text.like(like_pattern(word), escape="\\"))
     if sort == "supports":
         query = query.order_by(Initiative.support_count.desc(), Initiative.published_at.desc(), Initiative.id.desc())
     elif sort == "help":
