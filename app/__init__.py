@@ -32,12 +32,18 @@ def create_app(config_class: type = Config) -> Flask:
     security.init_app(app)
 
     from app.accounts.routes import bp as accounts_bp
+    from app.calendar.routes import bp as calendar_bp
     from app.centres.routes import bp as centres_bp
     from app.core.routes import bp as core_bp
     from app.initiatives.moderation_routes import bp as initiative_comments_bp
     from app.initiatives.poster_routes import bp as initiative_media_bp
     from app.initiatives.routes import bp as initiatives_bp
+    from app.instances.meeting_routes import bp as meetings_bp
+    from app.instances.routes import bp as instances_bp
+    from app.instances.vote_routes import bp as votes_bp
     from app.notifications.routes import bp as notifications_bp
+    from app.volunteering.hours_routes import bp as hours_bp
+    from app.volunteering.routes import bp as volunteering_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -46,6 +52,12 @@ def create_app(config_class: type = Config) -> Flask:
     app.register_blueprint(initiative_media_bp)
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(initiative_comments_bp)
+    app.register_blueprint(instances_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(votes_bp)
+    app.register_blueprint(volunteering_bp)
+    app.register_blueprint(hours_bp)
+    app.register_blueprint(calendar_bp)
 
     from app import cli, errors, templating
     from app.accounts import home as _accounts_home  # noqa: F401  (home page blocks)

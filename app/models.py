@@ -2,6 +2,7 @@
 
 from app.accounts.models import EmailToken, User, UserSession
 from app.audit import AuditEvent
+from app.calendar.models import CalendarToken
 from app.centres.models import Membership, Quartier, Structure, Theme
 from app.initiatives.models import (
     CoLead,
@@ -14,11 +15,60 @@ from app.initiatives.models import (
     InitiativePhoto,
     Support,
 )
+from app.instances.models import (
+    AgendaItem,
+    Attendance,
+    FollowUp,
+    Instance,
+    InstanceRules,
+    Meeting,
+    Minutes,
+    Motion,
+    OpenVote,
+    Opinion,
+    Rsvp,
+    Seat,
+    Voter,
+)
 from app.ledger.models import LedgerEntry
 from app.mail import OutboxEmail
 from app.notifications.models import Notification, NotificationPreference
+from app.volunteering.models import (
+    HourEntry,
+    HourRevision,
+    Mission,
+    MissionCoordinator,
+    Shift,
+    ShiftSeries,
+    Signup,
+    ValuationPolicy,
+    VolunteerProfile,
+)
 
 __all__ = [
+    "CalendarToken",
+    "AgendaItem",
+    "Attendance",
+    "FollowUp",
+    "Instance",
+    "InstanceRules",
+    "Meeting",
+    "Minutes",
+    "Motion",
+    "OpenVote",
+    "Opinion",
+    "Rsvp",
+    "Seat",
+    "Voter",
+    "HourEntry",
+    "HourRevision",
+    "Mission",
+    "MissionCoordinator",
+    "Shift",
+    "ShiftSeries",
+    "Signup",
+    "ValuationPolicy",
+    "VolunteerProfile",
     "AuditEvent",
     "CoLead",
     "Comment",

@@ -26,6 +26,8 @@ NOT_PAGES = {
     "accounts.reset_password",
     "notifications.unsubscribe",
     "initiative_media.photo",  # an image
+    "calendar.download",  # ICS files
+    "calendar.feed",
 }
 #: Pages that send a logged-in person elsewhere: opened anonymously.
 ANONYMOUS_PAGES = {"accounts.login", "accounts.register"}

@@ -1,0 +1,1 @@
+"""Personal calendar feeds (ICS): the meetings and shifts of a person, for their phone's agenda."""

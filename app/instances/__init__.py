@@ -1,0 +1,1 @@
+"""Instances de participation: comités d'usagers, commissions, CA, AG."""

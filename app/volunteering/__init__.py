@@ -1,0 +1,1 @@
+"""Volunteering: missions, shifts, sign-ups, hours and their valuation."""
