@@ -1,0 +1,32 @@
+"""The instance page is made of sections that the instance modules contribute (members, upcoming
+meetings, open votes, opinions…), like the home page blocks.
+
+A module registers `(instance, user) -> dict | None`; the dict names the section's template and
+its context, e.g. `{"template": "instances/meetings/_section.html", "meetings": [...]}`.
+"""
+
+from collections.abc import Callable
+
+Section = Callable[..., dict | None]
+_SECTIONS: list[tuple[int, Section]] = []
+
+
+def register_section(order: int) -> Callable[[Section], Section]:
+    """Decorator: add a section to the instance page at position `order`."""
+
+    def decorator(func: Section) -> Section:
+        if func not in [f for _, f in _SECTIONS]:
+            _SECTIONS.append((order, func))
+            _SECTIONS.sort(key=lambda pair: pair[0])
+        return func
+
+    return decorator
+
+
+def instance_sections(instance, user) -> list[dict]:
+    sections = []
+    for _order, func in _SECTIONS:
+        section = func(instance, user)
+        if section:
+            sections.append(section)
+    return sections
