@@ -63,7 +63,11 @@ def create_app(config_class: type = Config) -> Flask:
     from app.accounts import home as _accounts_home  # noqa: F401  (home page blocks)
     from app.initiatives import home as _initiatives_home  # noqa: F401
     from app.initiatives import moderation_routes
+    from app.instances import calendar as _instances_calendar  # noqa: F401  (agenda source)
+    from app.instances import home as _instances_home  # noqa: F401
     from app.notifications import home as _notifications_home  # noqa: F401
+    from app.volunteering import calendar as _volunteering_calendar  # noqa: F401  (agenda source)
+    from app.volunteering import home as _volunteering_home  # noqa: F401
 
     errors.init_app(app)
     moderation_routes.init_app(app)

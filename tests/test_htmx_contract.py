@@ -28,6 +28,8 @@ NOT_PAGES = {
     "initiative_media.photo",  # an image
     "calendar.download",  # ICS files
     "calendar.feed",
+    "hours.export",  # CSV and XLSX files
+    "meetings.instance_feed",  # ICS file
 }
 #: Pages that send a logged-in person elsewhere: opened anonymously.
 ANONYMOUS_PAGES = {"accounts.login", "accounts.register"}
@@ -88,6 +90,11 @@ def url_values(structure, make_user):
     initiative = make_initiative(structure, habitant, admin)
     own_comment = add_comment(initiative, admin, "Bonne idée, je relaie à l'accueil.", by=admin)
     other_comment = add_comment(initiative, habitant, "Qui apporte les tables ?", by=habitant)
+    hour_entry = _hour_entry(structure, habitant)
+    volunteer_shift = _volunteer_shift(structure)
+    instance, chair_seat, join_request = _instance_with_seats(structure, admin, habitant)
+    meeting, closed_meeting, agenda_item, follow_up = _meetings(instance, admin)
+    motion, draft_motion, opinion = _votes(structure, instance, meeting, admin)
     db.session.commit()
     return {
         "user_id": habitant.id,
@@ -98,8 +105,86 @@ def url_values(structure, make_user):
         # The admin edits or deletes their own comment, and reports someone else's.
         "comment_id": own_comment.id,
         "comment_id:initiative_comments.report": other_comment.id,
+        "entry_id": hour_entry.id,
+        "year": hour_entry.day.year,
+        "mission_id": volunteer_shift.mission_id,
+        "shift_id": volunteer_shift.id,
+        # A public comité d'usagers the admin chairs; Rose Petit asked to join it.
+        "instance_id": instance.id,
+        "seat_id": chair_seat.id,
+        "seat_id:instances.accept": join_request.id,
+        # A planned meeting with an agenda item, and a closed one (its minutes, re-opening it).
+        "meeting_id": meeting.id,
+        "meeting_id:meetings.minutes": closed_meeting.id,
+        "meeting_id:meetings.reopen": closed_meeting.id,
+        "item_id": agenda_item.id,
+        "follow_up_id": follow_up.id,
+        # An open vote in that meeting (close and withdraw confirmations), a draft one (edit), an opinion.
+        "motion_id": motion.id,
+        "motion_id:votes.edit": draft_motion.id,
+        "opinion_id": opinion.id,
         "admin": admin,
     }
+
+
+def _instance_with_seats(structure, chair, applicant):
+    """A public instance chaired by `chair`, with a pending request of `applicant` (instance pages)."""
+    from app.instances.models import Office
+    from app.instances.services import request_seat
+    from tests.instances.factories import add_seat, make_instance
+
+    instance = make_instance(structure)
+    return instance, add_seat(instance, chair, office=Office.CHAIR), request_seat(instance, applicant, by=applicant)
+
+
+def _meetings(instance, by):
+    """A planned meeting with an agenda item and a follow-up, and a closed one (meeting pages)."""
+    from app.instances import meetings
+    from tests.instances.factories import make_meeting
+
+    meeting = make_meeting(instance)
+    item = meetings.add_agenda_item(meeting, {"title": "Horaires d'été"}, by=by)
+    follow_up = meetings.add_follow_up(instance, {"text": "Afficher les horaires"}, by=by, meeting=meeting)
+    closed = make_meeting(instance, days_ahead=-3, title="Réunion de novembre")
+    meetings.close_meeting(closed, by=by)
+    return meeting, closed, item, follow_up
+
+
+def _votes(structure, instance, meeting, by):
+    """An open motion in `meeting`, a draft online vote, and an opinion sent to a CA (vote pages)."""
+    from datetime import timedelta
+
+    from app.instances import opinions, votes
+    from app.instances.models import Nature
+    from app.timeutil import utcnow
+    from tests.instances.factories import make_instance
+
+    motion = votes.create_motion(instance, {"title": "Horaires d'été"}, by, meeting=meeting)
+    votes.open_vote(motion, by)
+    draft = votes.create_motion(
+        instance, {"title": "Fête de fin d'année", "closes_at": utcnow() + timedelta(days=7)}, by
+    )
+    board = make_instance(structure, "Conseil d'administration", nature=Nature.DECISION)
+    opinion = opinions.send_opinion(instance, board, "Accueil du samedi", "Ouvrir le samedi matin.", by=by)
+    return motion, draft, opinion
+
+
+def _volunteer_shift(structure):
+    """A published mission with a shift in three days (volunteering pages)."""
+    from tests.volunteering.factories import make_mission, make_shift
+
+    return make_shift(make_mission(structure))
+
+
+def _hour_entry(structure, person):
+    """Declared volunteer hours of `person`, still to validate (hours pages)."""
+    from datetime import date
+
+    from app.volunteering.hours import declare_hours
+    from app.volunteering.models import Category
+
+    fields = {"day": date(2026, 1, 15), "hours": 2, "category": Category.ACTIVITY, "description": "Permanence"}
+    return declare_hours(structure, person, fields, by=person)
 
 
 def client_for(app, endpoint, make_user, admin=None):
