@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.extensions import db
+from app.instances.cli import instances_group
+from app.volunteering.cli import send_reminders
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +23,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(translate)
     app.cli.add_command(audit_group)
+    app.cli.add_command(send_reminders)
+    app.cli.add_command(instances_group)
 
 
 @click.command("seed")

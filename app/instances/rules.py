@@ -15,7 +15,6 @@ Definitions used (they follow common association statutes; the rules of each ins
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from math import ceil
 
 from app.instances.models import Choice, Majority, Outcome, QuorumBase
 
@@ -70,6 +69,11 @@ class Result:
     decided_by_chair: bool = False
 
 
+def _ceil_div(a: int, b: int) -> int:
+    """a / b rounded up, in integers (no float rounding at the boundary)."""
+    return -(-a // b)
+
+
 def valid_proxies(rules: Rules, proxies_per_holder: Iterable[int]) -> int:
     """How many represented members count: each holder carries at most `proxies_max` proxies."""
     if not rules.proxies_allowed:
@@ -82,7 +86,7 @@ def required_for_quorum(rules: Rules, voting_members: int) -> int | None:
     if rules.quorum_base == QuorumBase.NONE:
         return None
     if rules.quorum_is_percent:
-        return max(1, ceil(voting_members * rules.quorum_threshold / 100)) if voting_members else 0
+        return max(1, _ceil_div(voting_members * rules.quorum_threshold, 100)) if voting_members else 0
     return rules.quorum_threshold
 
 
@@ -107,7 +111,7 @@ def votes_needed(rules: Rules, cast: int, against_side: int) -> int:
         return against_side + 1
     if rules.majority == Majority.ABSOLUTE:
         return cast // 2 + 1
-    return max(1, ceil(cast * rules.qualified_num / rules.qualified_den))
+    return max(1, _ceil_div(cast * rules.qualified_num, rules.qualified_den))
 
 
 def vote_result(
