@@ -177,6 +177,8 @@ def _hand_to_worker(app: Flask, ids: list[int]) -> None:
 # Registered once for every session of the process; each app decides through its config.
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: the real commit is still to come
     ids = session.info.pop("outbox", None)
     if not ids:
         return
@@ -197,4 +199,6 @@ def _after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # only a savepoint was rolled back: what was queued before it still stands
     session.info.pop("outbox", None)

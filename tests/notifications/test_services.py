@@ -202,3 +202,22 @@ def test_english_recipients_get_english_text(app, make_user, mail):
     assert english_body.startswith("Hello John,")
     assert "Your account password has been changed." in english_body
     assert mail.body(mail.last_to("fr@exemple.test")).startswith("Bonjour Awa,")
+
+
+def test_email_leaves_at_the_real_commit_not_when_a_savepoint_ends(mail):
+    """A savepoint released or rolled back inside the transaction neither sends the e-mails queued
+    before it nor forgets them: they leave once, at the real commit."""
+    from app.mail import queue_email
+
+    queue_email("avant@exemple.test", "Convocation", "Réunion jeudi.")
+    with db.session.begin_nested():
+        pass  # released savepoint
+    assert mail.messages == []
+    try:
+        with db.session.begin_nested():
+            raise ValueError("refused inside the savepoint")
+    except ValueError:
+        pass
+    assert mail.messages == []
+    db.session.commit()
+    assert [m["To"] for m in mail.messages] == ["avant@exemple.test"]
