@@ -626,7 +626,8 @@ class Opinion(db.Model):
     from_instance_id: Mapped[int] = mapped_column(sa.ForeignKey("instance.id", ondelete="CASCADE"), index=True)
     to_instance_id: Mapped[int] = mapped_column(sa.ForeignKey("instance.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id", ondelete="SET NULL"))
-    motion_id: Mapped[int | None] = mapped_column(sa.ForeignKey("motion.id", ondelete="SET NULL"))
+    #: The adopted "avis" motion it was sent from: at most one opinion per motion (double clicks).
+    motion_id: Mapped[int | None] = mapped_column(sa.ForeignKey("motion.id", ondelete="SET NULL"), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     text: Mapped[str] = mapped_column(sa.Text)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)

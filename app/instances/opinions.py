@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -123,8 +124,11 @@ def send_opinion(
         sent_by_id=by.id,
     )
     opinion.from_instance, opinion.to_instance = from_instance, to_instance
-    db.session.add(opinion)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two clicks at once: the unique motion_id lets one through
+            db.session.add(opinion)
+    except IntegrityError:
+        raise OpinionError(_("Cet avis a déjà été transmis.")) from None
     notify(
         _members(to_instance),
         "instance.opinion",

@@ -415,7 +415,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['response_meeting_id'], ['meeting.id'], name=op.f('fk_opinion_response_meeting_id_meeting'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['sent_by_id'], ['user.id'], name=op.f('fk_opinion_sent_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['to_instance_id'], ['instance.id'], name=op.f('fk_opinion_to_instance_id_instance'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_opinion'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_opinion')),
+    sa.UniqueConstraint('motion_id', name=op.f('uq_opinion_motion_id'))
     )
     with op.batch_alter_table('opinion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_opinion_from_instance_id'), ['from_instance_id'], unique=False)

@@ -111,6 +111,13 @@ def test_an_adopted_opinion_motion_becomes_an_opinion_once(pair):
     )
     with pytest.raises(OpinionError, match="déjà été transmis"):
         service.send_opinion_from_motion(adopted, by=comite.secretary)
+    # Two clicks racing past that check: the database's unique motion_id still lets only one through.
+    with pytest.raises(OpinionError, match="déjà été transmis"):
+        service.send_opinion(
+            comite.instance, ca.instance, "Avis sur la cour", "Bis.", by=comite.secretary, motion=adopted
+        )
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Opinion.motion_id == adopted.id)) == 1
 
 
 def test_respond_records_the_answer_and_tells_the_comite(pair):
