@@ -224,13 +224,24 @@ def sign_up(shift_id: int):
     return _signup_response(shift, None, notice)
 
 
-@bp.route("/creneaux/<int:shift_id>/desinscription", methods=["POST"])
+@bp.route("/creneaux/<int:shift_id>/desinscription", methods=["GET", "POST"])
 @login_required
 def cancel_signup(shift_id: int):
-    """Cancel my sign-up (before the deadline); my place goes to the first person waiting."""
+    """Cancel my sign-up (before the deadline); my place goes to the first person waiting.
+
+    GET is the confirmation step without JavaScript (with htmx, `hx-confirm` asks and POSTs here)."""
     shift = _shift(shift_id)
-    _check_csrf()
     mine = queries.my_signups(acting_person(), [shift.id]).get(shift.id)
+    if request.method == "GET":
+        return render_page(
+            "volunteering/signup_cancel.html",
+            shift=shift,
+            mission=shift.mission,
+            my=mine,
+            back=_back(url_for("volunteering.shift", shift_id=shift.id)),
+        )
+    # No form-level token check here: the htmx button sends it as the X-CSRFToken header, which the
+    # app-wide CSRFProtect has already verified before this view runs.
     if mine is None:
         return _signup_response(shift, None, _("Vous n'êtes pas inscrit·e à ce créneau."))
     was_waiting = mine.status == SignupStatus.WAITLIST

@@ -314,6 +314,10 @@ def test_volunteering_journey(app, phones, js, tmp_path):
     expect(mine).to_have_count(2)
     bernard_audit("3-my-shifts")
     mine.first.get_by_role("button", name=re.compile("^Me désinscrire")).click()
+    if not js:  # without JavaScript, a confirmation page stands in for the dialog
+        expect(heading(bernard, "Vous désinscrire de ce créneau ?")).to_be_visible()
+        bernard_audit("3-confirm-cancel")
+        bernard.get_by_role("main").get_by_role("button", name="Me désinscrire").click()
     expect(bernard.get_by_text("Vous êtes désinscrit·e de ce créneau.")).to_be_visible()
     bernard_audit("3-cancelled")
 

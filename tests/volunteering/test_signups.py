@@ -411,3 +411,34 @@ def test_mission_page_and_my_shifts_are_bounded(client, auth, structure, mission
     auth.logout()
     auth.login(coordinator)  # the coordinator's view adds waitlist counts and past shifts
     assert _count(client, f"/benevolat/missions/{mission.id}") <= 12
+
+
+def test_without_javascript_cancelling_asks_first(client, auth, mission, make_user):
+    """The "Me désinscrire" button GETs a confirmation page; only its POST frees the place."""
+    shift = make_shift(mission, capacity=1)
+    person, waiting = make_user(), make_user()
+    services.sign_up(shift, person, by=person)
+    services.sign_up(shift, waiting, by=waiting)
+    db.session.commit()
+    auth.login(person)
+    page = client.get(f"/benevolat/creneaux/{shift.id}/desinscription?next=/benevolat/mes-creneaux")
+    assert page.status_code == 200
+    assert "Vous désinscrire de ce créneau ?" in text(page)
+    assert "Votre place ira à la première personne de la liste d'attente" in text(page)
+    assert 'href="/benevolat/mes-creneaux"' in page.text  # "Garder ma place" goes back
+    assert _reload_shift(shift.id).confirmed_count == 1
+    r = client.post(f"/benevolat/creneaux/{shift.id}/desinscription", data={"next": "/benevolat/mes-creneaux"})
+    assert r.status_code == 303
+    statuses = dict(
+        db.session.execute(sa.select(Signup.person_id, Signup.status).where(Signup.shift_id == shift.id)).all()
+    )
+    assert statuses == {person.id: SignupStatus.CANCELLED, waiting.id: SignupStatus.CONFIRMED}
+
+
+def test_cancel_confirmation_page_for_someone_not_signed_up(client, auth, mission, make_user):
+    shift = make_shift(mission)
+    auth.login(make_user())
+    page = client.get(f"/benevolat/creneaux/{shift.id}/desinscription")
+    assert page.status_code == 200
+    assert "Vous n'êtes pas inscrit·e à ce créneau." in text(page)
+    assert f'action="/benevolat/creneaux/{shift.id}/desinscription"' not in page.text

@@ -1,6 +1,11 @@
 // Ensemble's own script: small progressive enhancements only. Everything works without it.
 (function () {
   "use strict";
+  // Send the page's current CSRF token (a login renews it; the body's hx-headers keep the first one).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var holder = document.getElementById("csrf-token");
+    if (holder) { event.detail.headers["X-CSRFToken"] = holder.getAttribute("data-token"); }
+  });
   // After an htmx swap that re-rendered a form with errors, move focus to the error summary.
   document.addEventListener("htmx:afterSwap", function (event) {
     var summary = event.detail.target && event.detail.target.querySelector

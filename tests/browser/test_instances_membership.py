@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 from app.centres.models import Role
 from app.extensions import db
 from app.factories import make_structure, make_user
-from tests.browser.conftest import audit, browser, js, live_server, page  # noqa: F401  (fixtures)
 from tests.browser.test_accounts import PASSWORD, heading, log_in, submit
 
 pytestmark = pytest.mark.browser

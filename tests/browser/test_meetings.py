@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.instances import meetings as services
-from tests.browser.conftest import audit, browser, js, page  # noqa: F401  (the browser fixtures)
 from tests.browser.test_accounts import log_in
 from tests.instances.factories import make_meeting
 from tests.instances.meeting_setup import committee, past_meeting

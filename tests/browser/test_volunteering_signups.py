@@ -15,7 +15,7 @@ from app.extensions import db
 from app.factories import make_structure, make_user
 from app.timeutil import utcnow
 from app.volunteering.models import Mission, Shift
-from tests.browser.conftest import PHONE, Audit, audit, browser, js, live_server, page  # noqa: F401
+from tests.browser.conftest import PHONE, Audit
 from tests.browser.test_accounts import PASSWORD, heading, log_in, submit
 
 pytestmark = pytest.mark.browser
@@ -126,6 +126,9 @@ def test_volunteering(app, page: Page, audit, other_tab, js):  # noqa: F811
     expect(heading(awa, "Mes créneaux")).to_be_visible()
     awa_audit("3-my-shifts")
     awa.get_by_role("button", name=re.compile("^Me désinscrire")).first.click()
+    if not js:  # without JavaScript, a confirmation page stands in for the dialog
+        expect(awa.get_by_role("heading", name="Vous désinscrire de ce créneau ?")).to_be_visible()
+        awa.get_by_role("main").get_by_role("button", name="Me désinscrire").click()
     expect(awa.get_by_text("Vous êtes désinscrit·e de ce créneau.")).to_be_visible()
     awa_audit("3-cancelled")
 
