@@ -142,6 +142,23 @@ def translate() -> None:
     """Translations: extract, update and compile the catalogues (French source, English second)."""
 
 
+#: Babel skips "_*" folders by default: list the ignored ones so app/templates/_macros is extracted too.
+_EXTRACT = (
+    "extract",
+    "-F",
+    "babel.cfg",
+    "-k",
+    "_l",
+    "--no-location",
+    "--sort-output",
+    "-o",
+    "messages.pot",
+    "--ignore-dirs",
+    ".* __pycache__ node_modules",
+    ".",
+)
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
 
@@ -149,7 +166,7 @@ def _pybabel(*args: str) -> None:
 @translate.command("update")
 def translate_update() -> None:
     """Extract every string and merge it into each catalogue."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", "messages.pot", ".")
+    _pybabel(*_EXTRACT)
     _pybabel("update", "-i", "messages.pot", "-d", "app/translations", "--no-fuzzy-matching", "--ignore-obsolete")
     os.remove("messages.pot")
 
@@ -164,6 +181,6 @@ def translate_compile() -> None:
 @click.argument("lang")
 def translate_init(lang: str) -> None:
     """Start a catalogue for a new language."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", "messages.pot", ".")
+    _pybabel(*_EXTRACT)
     _pybabel("init", "-i", "messages.pot", "-d", "app/translations", "-l", lang)
     os.remove("messages.pot")

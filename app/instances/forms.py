@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.forms import BaseForm, GetForm, plain_text, single_line
 from app.instances.models import (
+    LABELS,
     EndReason,
     Instance,
     InstanceRules,
@@ -39,7 +40,8 @@ from app.instances.services import (
 
 
 def _choices(enum_class) -> list[tuple[str, str]]:
-    return [(member.value, member.label) for member in enum_class]
+    # The lazy label, not `.label` (a str): class-level choices must translate at render time.
+    return [(member.value, LABELS[enum_class][member]) for member in enum_class]
 
 
 def _number(message, low: int, high: int):

@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.forms import BaseForm, GetForm, plain_text, single_line
-from app.instances.models import AttendanceStatus, FollowUpStatus, RsvpAnswer
+from app.instances.models import LABELS, AttendanceStatus, FollowUpStatus, RsvpAnswer
 
 DURATIONS = [
     (30, _l("30 minutes")),
@@ -208,7 +208,7 @@ class RsvpForm(BaseForm):
 
     answer = RadioField(
         _l("Votre réponse"),
-        choices=[(a.value, a.label) for a in RsvpAnswer],
+        choices=[(a.value, LABELS[RsvpAnswer][a]) for a in RsvpAnswer],
         validators=[InputRequired(_l("Choisissez une réponse."))],
     )
     proxy_holder = SelectField(_l("Je donne pouvoir à"), validate_choice=True, default="")
@@ -286,7 +286,9 @@ class FollowUpForm(BaseForm):
         description=_l("Si ce n'est pas un membre : « l'équipe jeunesse », « la mairie »…"),
     )
     due_date = FrenchDateField(_l("Pour quand ?"), validators=[Optional()])
-    status = SelectField(_l("Où en est-on ?"), choices=[(s.value, s.label) for s in FollowUpStatus], default="todo")
+    status = SelectField(
+        _l("Où en est-on ?"), choices=[(s.value, LABELS[FollowUpStatus][s]) for s in FollowUpStatus], default="todo"
+    )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500), single_line])
 
     def setup(self, members) -> None:
@@ -306,7 +308,7 @@ class FollowUpForm(BaseForm):
 class FollowUpStatusForm(BaseForm):
     """The status of an entry, changed inline on the decisions log."""
 
-    status = SelectField(_l("Où en est-on ?"), choices=[(s.value, s.label) for s in FollowUpStatus])
+    status = SelectField(_l("Où en est-on ?"), choices=[(s.value, LABELS[FollowUpStatus][s]) for s in FollowUpStatus])
 
 
 class FollowUpFilterForm(GetForm):
@@ -314,7 +316,7 @@ class FollowUpFilterForm(GetForm):
 
     statut = SelectField(
         _l("Afficher"),
-        choices=[("", _l("Tout"))] + [(s.value, s.label) for s in FollowUpStatus],
+        choices=[("", _l("Tout"))] + [(s.value, LABELS[FollowUpStatus][s]) for s in FollowUpStatus],
         validate_choice=False,
     )
 

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.extensions import db
 from app.forms import BaseForm, plain_text, single_line
 from app.instances.models import (
+    LABELS,
     AgendaItem,
     Choice,
     Instance,
@@ -54,7 +55,9 @@ class MotionForm(BaseForm):
         validators=[DataRequired(_l("Donnez un titre à la motion.")), Length(max=200), single_line],
         description=_l("Par exemple : « Ouvrir l'accueil le samedi matin à partir de janvier »."),
     )
-    kind = SelectField(_l("Nature du vote"), choices=[(k.value, k.label) for k in MotionKind], default="decision")
+    kind = SelectField(
+        _l("Nature du vote"), choices=[(k.value, LABELS[MotionKind][k]) for k in MotionKind], default="decision"
+    )
     text = TextAreaField(
         _l("Texte soumis au vote"),
         validators=[Optional(), Length(max=5000), plain_text],
@@ -62,7 +65,7 @@ class MotionForm(BaseForm):
     )
     voting_mode = RadioField(
         _l("Mode de vote"),
-        choices=[(m.value, m.label) for m in VotingMode],
+        choices=[(m.value, LABELS[VotingMode][m]) for m in VotingMode],
         default=VotingMode.OPEN.value,
         validators=[InputRequired()],
     )
@@ -172,7 +175,7 @@ class VoteForm(BaseForm):
 
     choice = RadioField(
         _l("Votre vote"),
-        choices=[(c.value, c.label) for c in Choice],
+        choices=[(c.value, LABELS[Choice][c]) for c in Choice],
         validators=[InputRequired(_l("Choisissez Pour, Contre ou Abstention."))],
     )
     submit = SubmitField(_l("Voter"))
@@ -241,7 +244,7 @@ class ResponseForm(BaseForm):
 
     response = RadioField(
         _l("Réponse"),
-        choices=[(k.value, k.label) for k in ResponseKind],
+        choices=[(k.value, LABELS[ResponseKind][k]) for k in ResponseKind],
         validators=[InputRequired(_l("Choisissez la réponse."))],
     )
     text = TextAreaField(

@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import db
 from app.forms import BaseForm, GetForm, plain_text, single_line
-from app.volunteering.models import Category, ContactSharing, Mission, Presence
+from app.volunteering.models import LABELS, Category, ContactSharing, Mission, Presence
 from app.volunteering.services import MAX_CAPACITY, SLOTS, closes_hours_of, eligible_coordinators, to_local
 
 #: When sign-ups close, in hours before the start.
@@ -246,7 +246,7 @@ class PresenceForm(BaseForm):
 
     presence = RadioField(
         _l("Présence"),
-        choices=[(p.value, p.label) for p in Presence],
+        choices=[(p.value, LABELS[Presence][p]) for p in Presence],
         validators=[InputRequired(_l("Choisissez venu·e ou pas venu·e."))],
     )
 
@@ -287,7 +287,7 @@ class ProfileForm(BaseForm):
     )
     contact_sharing = RadioField(
         _l("Coordonnées que les coordinateurs peuvent voir"),
-        choices=[(c.value, c.label) for c in ContactSharing],
+        choices=[(c.value, LABELS[ContactSharing][c]) for c in ContactSharing],
         default=ContactSharing.NONE.value,
         validators=[InputRequired()],
     )

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.forms import BaseForm, GetForm, plain_text
 from app.volunteering.hours import MAX_HOURS, OLDEST_DAY, local_today, parse_hours
-from app.volunteering.models import Category, ValuationMethod
+from app.volunteering.models import LABELS, Category, ValuationMethod
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -66,7 +66,7 @@ class DecimalCommaField(DecimalField):
 
 
 def _category_choices():
-    return [(c.value, c.label) for c in Category]
+    return [(c.value, LABELS[Category][c]) for c in Category]
 
 
 def _hours_field(label=None):
@@ -172,7 +172,9 @@ class PolicyForm(BaseForm):
         _l("À partir du"), format=DATE_FORMATS, validators=[InputRequired(_l("Indiquez la date d'effet."))]
     )
     method = SelectField(
-        _l("Méthode"), choices=[(m.value, m.label) for m in ValuationMethod], default=ValuationMethod.SMIC_GROSS.value
+        _l("Méthode"),
+        choices=[(m.value, LABELS[ValuationMethod][m]) for m in ValuationMethod],
+        default=ValuationMethod.SMIC_GROSS.value,
     )
     default_rate = DecimalCommaField(
         _l("Taux horaire par défaut (€)"),
@@ -183,11 +185,11 @@ class PolicyForm(BaseForm):
         ],
         description=_l("Par exemple 12,02 (SMIC horaire brut au 1er janvier 2026)."),
     )
-    rate_activite = _rate_field(Category.ACTIVITY.label)
-    rate_gouvernance = _rate_field(Category.GOVERNANCE.label)
-    rate_pilotage_consultatif = _rate_field(Category.STEERING.label)
-    rate_encadrement_benevoles = _rate_field(Category.SUPERVISION.label)
-    rate_ponctuel_evenement = _rate_field(Category.EVENT.label)
+    rate_activite = _rate_field(LABELS[Category][Category.ACTIVITY])
+    rate_gouvernance = _rate_field(LABELS[Category][Category.GOVERNANCE])
+    rate_pilotage_consultatif = _rate_field(LABELS[Category][Category.STEERING])
+    rate_encadrement_benevoles = _rate_field(LABELS[Category][Category.SUPERVISION])
+    rate_ponctuel_evenement = _rate_field(LABELS[Category][Category.EVENT])
     coefficient = DecimalCommaField(
         _l("Coefficient"),
         places=2,
