@@ -169,6 +169,24 @@ def translate_update() -> None:
     _pybabel(*_EXTRACT)
     _pybabel("update", "-i", "messages.pot", "-d", "app/translations", "--no-fuzzy-matching", "--ignore-obsolete")
     os.remove("messages.pot")
+    _french_plurals()
+
+
+def _french_plurals(path: str = "app/translations/fr/LC_MESSAGES/messages.po") -> None:
+    """The French catalogue only carries the plural entries, copied from the source, so that French
+    uses its own rule (0 and 1 take the singular: "0 saisie à valider"); other French strings are the
+    msgids themselves."""
+    from babel.messages.pofile import read_po, write_po
+
+    if not os.path.exists(path):
+        return
+    with open(path, "rb") as handle:
+        catalog = read_po(handle, locale="fr")
+    for message in catalog:
+        if message.id and message.pluralizable and not any(message.string):
+            message.string = (message.id[0], message.id[1])
+    with open(path, "wb") as handle:
+        write_po(handle, catalog, sort_output=True, omit_header=False)
 
 
 @translate.command("compile")

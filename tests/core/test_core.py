@@ -106,3 +106,15 @@ def test_pages_are_never_cached_by_shared_caches(client, structure):
 def test_legal_pages(client, structure):
     assert "Déclaration d'accessibilité" in client.get("/accessibilite").text
     assert "Vos données personnelles" in client.get("/donnees-personnelles").text
+
+
+def test_french_plurals_follow_the_french_rule(app):
+    """0 and 1 take the singular in French ("0 saisie à valider"), the plural from 2 on; English keeps its rule."""
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context():
+        with force_locale("fr"):
+            said = [ngettext("%(num)d saisie à valider", "%(num)d saisies à valider", n) for n in (0, 1, 2)]
+        assert said == ["0 saisie à valider", "1 saisie à valider", "2 saisies à valider"]
+        with force_locale("en"):
+            assert ngettext("%(num)d saisie à valider", "%(num)d saisies à valider", 0).endswith("entries to approve")
