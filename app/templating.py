@@ -1,24 +1,52 @@
 """Jinja globals and the per-request context every page needs (kept to a few cheap queries)."""
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, g, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
 from app.accounts.on_behalf import acting_for
 from app.centres.current import active_structures, current_structure
-from app.notifications.services import unread_count
+from app.extensions import db
+from app.notifications.services import unread_count_query
 from app.permissions import can
 
 
-def _unread() -> int:
+@dataclass(frozen=True)
+class Badges:
+    """The menu's counts: my unread notifications; for the centre's staff, what waits for moderation."""
+
+    unread: int = 0
+    to_moderate: int = 0
+
+
+def layout_badges() -> Badges:
+    """The menu's badges, read in one query once per request (none for anonymous visitors)."""
+    if "layout_badges" not in g:
+        g.layout_badges = _count_badges()
+    return g.layout_badges
+
+
+def _count_badges() -> Badges:
+    from app.centres.permissions import is_staff_of
+    from app.initiatives.queries import moderation_count_query
+
     if not current_user.is_authenticated:
-        return 0
-    if "unread" not in g:
-        g.unread = unread_count(current_user)
-    return g.unread
+        return Badges()
+    columns = [unread_count_query(current_user).scalar_subquery()]
+    structure = current_structure()
+    if structure is not None and is_staff_of(current_user, structure):
+        columns.append(moderation_count_query(structure.id).scalar_subquery())
+    counts = db.session.execute(sa.select(*columns)).one()
+    return Badges(*(count or 0 for count in counts))
+
+
+def _unread() -> int:
+    return layout_badges().unread
 
 
 def _asset_url_builder(app: Flask):

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.accounts.models import User
 from app.centres.models import Membership, Role, Structure
+from app.demo import PEOPLE
 from app.extensions import db
 from app.notifications import services
 from config import TestConfig
@@ -21,7 +22,7 @@ DEMO_EMAILS = {
     "coord@ensemble.test",
     "benevole@ensemble.test",
     "habitant@ensemble.test",
-}
+} | {email for email, *_ in PEOPLE}  # the people of the demo instances and missions
 
 
 def test_factory_builds_with_test_config():
@@ -46,7 +47,7 @@ def emails() -> set[str]:
 def test_seed_twice_creates_the_demo_accounts_once(runner):
     first = runner.invoke(args=["seed"])
     assert first.exit_code == 0, first.output
-    assert "5 compte(s) créé(s)" in first.output
+    assert f"{5 + len(PEOPLE)} compte(s) créé(s)" in first.output
     second = runner.invoke(args=["seed"])
     assert second.exit_code == 0, second.output
     assert "0 compte(s) créé(s)" in second.output

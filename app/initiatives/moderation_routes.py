@@ -4,7 +4,7 @@ Every action is a POST form that works without JavaScript (303 back to the initi
 flash); forms aimed by htmx at `initiative-<id>-comments` get that region re-rendered instead.
 """
 
-from flask import Blueprint, Flask, abort, flash, g, render_template, url_for
+from flask import Blueprint, Flask, abort, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -226,12 +226,11 @@ def queue():
 
 
 def _moderation_count() -> int:
-    """Jinja global for the menu badge: what waits for staff in the current structure (0 for others)."""
-    if "moderation_count" not in g:
-        structure = current_structure()
-        staff = current_user.is_authenticated and structure is not None and is_staff_of(current_user, structure)
-        g.moderation_count = queries.moderation_counts(structure.id) if staff else 0
-    return g.moderation_count
+    """Jinja global for the menu badge: what waits for staff in the current structure (0 for others),
+    read with the layout's other badges in one query."""
+    from app.templating import layout_badges
+
+    return layout_badges().to_moderate
 
 
 def init_app(app: Flask) -> None:

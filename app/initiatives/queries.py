@@ -103,8 +103,8 @@ def reported_comments(structure_id: int) -> list[Comment]:
     )
 
 
-def moderation_counts(structure_id: int) -> int:
-    """How many things wait for staff (menu badge): submitted initiatives + reported comments."""
+def moderation_count_query(structure_id: int) -> sa.Select:
+    """How many things wait for staff (menu badge), as one query: submitted initiatives + reported comments."""
     waiting = sa.select(sa.func.count()).where(
         Initiative.structure_id == structure_id, Initiative.status == Status.SUBMITTED
     )
@@ -114,4 +114,9 @@ def moderation_counts(structure_id: int) -> int:
         .join(Initiative, Initiative.id == Comment.initiative_id)
         .where(Initiative.structure_id == structure_id, CommentReport.resolved_at.is_(None))
     )
-    return (db.session.scalar(waiting) or 0) + (db.session.scalar(reported) or 0)
+    return sa.select(waiting.scalar_subquery() + reported.scalar_subquery())
+
+
+def moderation_counts(structure_id: int) -> int:
+    """How many things wait for staff (menu badge): submitted initiatives + reported comments."""
+    return db.session.scalar(moderation_count_query(structure_id)) or 0

@@ -26,7 +26,6 @@ from app.centres.current import current_structure
 from app.extensions import db, limiter
 from app.forms import EmptyForm
 from app.htmx import redirect_to, render_page, wanted_fragment
-from app.initiatives.models import Initiative
 from app.initiatives.text import render_markdown
 from app.instances import meetings as services
 from app.instances import permissions as perms
@@ -87,18 +86,38 @@ def _load_instance(instance_id: int) -> Instance:
     return instance
 
 
-def _load_meeting(meeting_id: int) -> Meeting:
-    """The meeting, if it belongs to the current structure and the person may see it; else 404."""
-    meeting = db.session.scalar(
+def _meeting_query(meeting_id: int) -> sa.Select:
+    return (
         sa.select(Meeting)
         .options(joinedload(Meeting.instance), joinedload(Meeting.rules), joinedload(Meeting.minutes))
         .where(Meeting.id == meeting_id)
     )
+
+
+def _check_meeting(meeting: Meeting | None) -> Meeting:
+    """404 unless the meeting belongs to the current structure and the person may see it."""
     if meeting is None or meeting.instance.structure_id != _structure().id:
         abort(404)
     if not perms.can_view_meeting(current_user, meeting):
         abort(404)
     return meeting
+
+
+def _load_meeting(meeting_id: int) -> Meeting:
+    """The meeting, if it belongs to the current structure and the person may see it; else 404."""
+    return _check_meeting(db.session.scalar(_meeting_query(meeting_id)))
+
+
+def _load_meeting_page(meeting_id: int) -> tuple[Meeting, User | None]:
+    """`_load_meeting` for the meeting page: with its agenda and who sent the convocation (one query)."""
+    query = (
+        _meeting_query(meeting_id)
+        .options(joinedload(Meeting.agenda_items))
+        .add_columns(User)
+        .outerjoin(User, User.id == Meeting.convened_by_id)
+    )
+    meeting, convened_by = db.session.execute(query).unique().first() or (None, None)
+    return _check_meeting(meeting), convened_by
 
 
 def _load_item(item_id: int) -> AgendaItem:
@@ -153,8 +172,7 @@ def _open(meeting: Meeting) -> bool:
 def meetings_section(instance: Instance, user) -> dict | None:
     """Upcoming meetings (with my answer) and the last meetings with their minutes."""
     viewer = services.viewer_for(user, instance)
-    upcoming = services.upcoming_meetings(instance)
-    past = services.past_meetings(instance)
+    upcoming, past = services.recent_meetings(instance)
     return {
         "template": "instances/meetings/_section.html",
         "instance": instance,
@@ -334,24 +352,24 @@ def _rsvp_context(meeting: Meeting, roster: services.Roster, form: RsvpForm | No
 
 def _agenda_context(meeting: Meeting, viewer: services.Viewer, form: AgendaItemForm | None = None) -> dict:
     items = meeting.agenda_items
-    linked = [i.initiative_id for i in items if i.initiative_id]
-    initiatives = {}
-    if linked:
-        initiatives = {i.id: i for i in db.session.scalars(sa.select(Initiative).where(Initiative.id.in_(linked)))}
     can_edit = viewer.can_run and _open(meeting)
+    initiatives, choices = services.agenda_initiatives(meeting, choices=can_edit)
     if can_edit and form is None:
         form = AgendaItemForm(formdata=None, prefix=PREFIXES["agenda"])
     if can_edit:
-        form.setup(services.publishable_initiatives(meeting.instance.structure_id))
+        form.setup(choices)
     return {"items": items, "initiatives": initiatives, "can_edit_agenda": can_edit, "agenda_form": form}
 
 
 def _detail_context(meeting: Meeting, **overrides) -> dict:
+    """What the meeting page shows (`overrides`: values the caller has already, e.g. `convened_by`)."""
     instance = meeting.instance
     roster = services.meeting_roster(meeting)
     viewer = services.Viewer(seat=roster.seat_of(current_user), is_staff=perms.is_staff(current_user, instance))
     closed = meeting.closed_at is not None
     minutes = meeting.minutes
+    # A closed meeting's attendance is read once: for the summary and for its motions' quorum.
+    recorded = services.recorded_attendance(meeting) if closed else None
     context = {
         "meeting": meeting,
         "instance": instance,
@@ -366,9 +384,9 @@ def _detail_context(meeting: Meeting, **overrides) -> dict:
         "is_future": meeting.starts_at > utcnow(),
         "short_notice": _open(meeting) and services.is_short_notice(meeting),
         "notice_days": services.notice_days(meeting),
-        "convened_by": db.session.get(User, meeting.convened_by_id) if meeting.convened_by_id else None,
         "convene_form": ConveneForm(formdata=None, prefix=PREFIXES["convene"]),
-        "attendance": services.attendance_summary(meeting) if closed else None,
+        "attendance": services.attendance_summary(meeting, recorded) if closed else None,
+        "recorded_attendance": recorded,
         "minutes": minutes,
         "minutes_html": render_markdown(minutes.body)
         if minutes and perms.can_view_minutes(current_user, meeting)
@@ -388,6 +406,8 @@ def _detail_context(meeting: Meeting, **overrides) -> dict:
         context["follow_up_form"] = follow_up_form
     context["convene_form"].setup(context["notice_days"])
     context.update(overrides)
+    if "convened_by" not in context:
+        context["convened_by"] = db.session.get(User, meeting.convened_by_id) if meeting.convened_by_id else None
     return context
 
 
@@ -401,7 +421,8 @@ def _render_detail(meeting: Meeting, status: int = 200, **overrides):
 @bp.route("/reunions/<int:meeting_id>")
 def detail(meeting_id: int):
     """The meeting: when, where, agenda, convocation, answers, attendance, minutes and follow-up."""
-    return _render_detail(_load_meeting(meeting_id))
+    meeting, convened_by = _load_meeting_page(meeting_id)
+    return _render_detail(meeting, convened_by=convened_by)
 
 
 # --- convocation --------------------------------------------------------------------------------

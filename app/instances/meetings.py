@@ -34,7 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
 from app.extensions import db
@@ -56,7 +56,8 @@ from app.instances.models import (
     Seat,
     SeatStatus,
 )
-from app.instances.permissions import BUREAU_OFFICES, is_staff
+from app.instances.permissions import BUREAU_OFFICES, active_seat, is_staff, remember_active_seats
+from app.instances.queries import ranked, several_lists
 from app.instances.rules import Quorum, Rules, quorum_status, valid_proxies
 from app.ledger.models import LedgerEntry
 from app.ledger.services import record_participation
@@ -146,8 +147,9 @@ class Viewer:
 
 
 def viewer_for(user, instance: Instance) -> Viewer:
-    """The person's active seat (one query) and staff role in the instance's structure."""
-    return Viewer(seat=active_seat_of(instance, user), is_staff=is_staff(user, instance))
+    """The person's active seat (at most one query, none when the page knows it already) and staff
+    role in the instance's structure."""
+    return Viewer(seat=active_seat(user, instance), is_staff=is_staff(user, instance))
 
 
 def active_seat_of(instance: Instance, person) -> Seat | None:
@@ -317,20 +319,41 @@ def cancel_meeting(meeting: Meeting, reason: str, *, by: User) -> None:
 # --- agenda -------------------------------------------------------------------------------------
 
 
+def _publishable(structure_id: int) -> list:
+    return [
+        Initiative.structure_id == structure_id,
+        Initiative.status.not_in(PRIVATE_STATUSES),
+        Initiative.hidden_at.is_(None),
+    ]
+
+
 def publishable_initiatives(structure_id: int) -> list[Initiative]:
     """Published, visible initiatives of the structure an agenda item may be about."""
     return list(
         db.session.scalars(
-            sa.select(Initiative)
-            .where(
-                Initiative.structure_id == structure_id,
-                Initiative.status.not_in(PRIVATE_STATUSES),
-                Initiative.hidden_at.is_(None),
-            )
-            .order_by(Initiative.title)
-            .limit(200)
+            sa.select(Initiative).where(*_publishable(structure_id)).order_by(Initiative.title).limit(200)
         )
     )
+
+
+def agenda_initiatives(meeting: Meeting, *, choices: bool) -> tuple[dict[int, Initiative], list[Initiative]]:
+    """The initiatives the agenda items are about (id -> initiative) and, with `choices`, those a
+    new item may be about (`publishable_initiatives`), in one query (none when nothing is asked)."""
+    linked = [item.initiative_id for item in meeting.agenda_items if item.initiative_id]
+    parts = []
+    if linked:
+        parts.append(ranked(Initiative, 0, [Initiative.id.in_(linked)], (Initiative.id,)))
+    if choices:
+        structure_id = meeting.instance.structure_id
+        parts.append(ranked(Initiative, 1, _publishable(structure_id), (Initiative.title,), limit=200))
+    found: tuple[dict[int, Initiative], list[Initiative]] = ({}, [])
+    if parts:
+        for initiative, part in db.session.execute(several_lists(Initiative, *parts)):
+            if part == 0:
+                found[0][initiative.id] = initiative
+            else:
+                found[1].append(initiative)
+    return found
 
 
 def _check_initiative(meeting: Meeting, initiative_id: int | None) -> int | None:
@@ -653,7 +676,9 @@ class Roster:
 
 
 def meeting_roster(meeting: Meeting) -> Roster:
-    """Active members with their answer to this meeting, by name (one query)."""
+    """Active members with their answer to this meeting, by name (one query).
+
+    On a GET request, `permissions.active_seat` then answers from these seats for the instance."""
     rows = db.session.execute(
         sa.select(Seat, User, Rsvp)
         .join(User, User.id == Seat.person_id)
@@ -661,6 +686,7 @@ def meeting_roster(meeting: Meeting) -> Roster:
         .where(Seat.instance_id == meeting.instance_id, Seat.status == SeatStatus.ACTIVE)
         .order_by(User.display_name, User.id)
     ).all()
+    remember_active_seats(meeting.instance_id, [seat for seat, _user, _rsvp in rows])
     return Roster(entries=[RosterEntry(seat=seat, person=user, rsvp=rsvp) for seat, user, rsvp in rows])
 
 
@@ -967,17 +993,24 @@ class AttendanceSummary:
         return len(self.by_status.get(status, []))
 
 
-def attendance_summary(meeting: Meeting) -> AttendanceSummary:
-    """The recorded attendance grouped by status (one query)."""
+def recorded_attendance(meeting: Meeting) -> list[Attendance]:
+    """The meeting's attendance rows with their person, by name (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Attendance)
+            .join(User, User.id == Attendance.person_id)
+            .options(contains_eager(Attendance.person))
+            .where(Attendance.meeting_id == meeting.id)
+            .order_by(User.display_name, Attendance.id)
+        )
+    )
+
+
+def attendance_summary(meeting: Meeting, rows: list[Attendance] | None = None) -> AttendanceSummary:
+    """The recorded attendance grouped by status (one query; none given `recorded_attendance` rows)."""
     groups: dict[AttendanceStatus, list[User]] = {status: [] for status in AttendanceStatus}
-    rows = db.session.execute(
-        sa.select(Attendance.status, User)
-        .join(User, User.id == Attendance.person_id)
-        .where(Attendance.meeting_id == meeting.id)
-        .order_by(User.display_name)
-    ).all()
-    for status, user in rows:
-        groups[status].append(user)
+    for row in rows if rows is not None else recorded_attendance(meeting):
+        groups[row.status].append(row.person)
     return AttendanceSummary(by_status=groups)
 
 
@@ -1175,22 +1208,29 @@ def follow_ups_of(instance: Instance, *, status: FollowUpStatus | None = None, m
 # --- lists --------------------------------------------------------------------------------------
 
 
+def _upcoming_filter(instance: Instance) -> list:
+    yesterday = utcnow() - timedelta(days=1)
+    return [
+        Meeting.instance_id == instance.id,
+        sa.or_(
+            sa.and_(Meeting.status == MeetingStatus.PLANNED, Meeting.closed_at.is_(None)),
+            sa.and_(Meeting.status == MeetingStatus.CANCELLED, Meeting.starts_at >= yesterday),
+        ),
+    ]
+
+
+def _past_filter(instance: Instance) -> list:
+    return [Meeting.instance_id == instance.id, Meeting.status.in_(CLOSED)]
+
+
+UPCOMING_ORDER = (Meeting.starts_at, Meeting.id)
+PAST_ORDER = (Meeting.starts_at.desc(), Meeting.id.desc())
+
+
 def upcoming_meetings(instance: Instance, *, limit: int = 5) -> list[Meeting]:
     """Planned meetings not yet closed (past ones still to close included) and recently cancelled ones."""
-    yesterday = utcnow() - timedelta(days=1)
     return list(
-        db.session.scalars(
-            sa.select(Meeting)
-            .where(
-                Meeting.instance_id == instance.id,
-                sa.or_(
-                    sa.and_(Meeting.status == MeetingStatus.PLANNED, Meeting.closed_at.is_(None)),
-                    sa.and_(Meeting.status == MeetingStatus.CANCELLED, Meeting.starts_at >= yesterday),
-                ),
-            )
-            .order_by(Meeting.starts_at, Meeting.id)
-            .limit(limit)
-        )
+        db.session.scalars(sa.select(Meeting).where(*_upcoming_filter(instance)).order_by(*UPCOMING_ORDER).limit(limit))
     )
 
 
@@ -1200,11 +1240,24 @@ def past_meetings(instance: Instance, *, limit: int = 5) -> list[Meeting]:
         db.session.scalars(
             sa.select(Meeting)
             .options(joinedload(Meeting.minutes))
-            .where(Meeting.instance_id == instance.id, Meeting.status.in_(CLOSED))
-            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+            .where(*_past_filter(instance))
+            .order_by(*PAST_ORDER)
             .limit(limit)
         )
     )
+
+
+def recent_meetings(instance: Instance, *, limit: int = 5) -> tuple[list[Meeting], list[Meeting]]:
+    """`(upcoming_meetings, past_meetings)` in one query (the instance page's section)."""
+    query = several_lists(
+        Meeting,
+        ranked(Meeting, 0, _upcoming_filter(instance), UPCOMING_ORDER, limit=limit),
+        ranked(Meeting, 1, _past_filter(instance), PAST_ORDER, limit=limit),
+    ).options(joinedload(Meeting.minutes))
+    lists: tuple[list[Meeting], list[Meeting]] = ([], [])
+    for meeting, part in db.session.execute(query):
+        lists[part].append(meeting)
+    return lists
 
 
 def my_rsvps(meetings: list[Meeting], person) -> dict[int, Rsvp]:

@@ -229,50 +229,88 @@ class OpinionStats:
     median_days: float | None
 
 
+def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+
+
+def _stats(year: int, dates: list[tuple[datetime, datetime | None]]) -> OpinionStats:
+    """The figures from the (sent, responded) moments of the opinions sent in `year`."""
+    delays = [(responded.date() - sent.date()).days for sent, responded in dates if responded is not None]
+    return OpinionStats(
+        year=year, sent=len(dates), answered=len(delays), median_days=median(delays) if delays else None
+    )
+
+
 def opinion_stats(instance: Instance, year: int | None = None) -> OpinionStats:
     """Opinions sent in `year` (the current one by default): how many, how many answered, and the
     median days to answer. One query over that instance's year (a handful of rows)."""
     year = year or utcnow().year
-    start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    start, end = _year_bounds(year)
     rows = db.session.execute(
         sa.select(Opinion.sent_at, Opinion.responded_at).where(
             Opinion.from_instance_id == instance.id, Opinion.sent_at >= start, Opinion.sent_at < end
         )
     ).all()
-    delays = [(responded.date() - sent.date()).days for sent, responded in rows if responded is not None]
-    return OpinionStats(year=year, sent=len(rows), answered=len(delays), median_days=median(delays) if delays else None)
+    return _stats(year, [(sent, responded) for sent, responded in rows])
+
+
+@dataclass
+class OpinionLists:
+    """What an instance's opinions section or page shows."""
+
+    sent: list[Opinion]
+    received: list[Opinion]
+    #: This year's figures (consultative instances only), else None.
+    stats: OpinionStats | None
+
+
+def opinion_lists(instance: Instance, viewer, *, insider: bool | None = None, limit: int | None = None) -> OpinionLists:
+    """Sent and received opinions of the instance that `viewer` may see, newest first, and for a
+    consultative instance this year's figures (as `opinion_stats`), all in one query (`insider`:
+    the viewer is a member or staff of the instance, if already known).
+
+    Received opinions coming from a members-only instance are left out for people who are neither
+    members nor staff of the receiving instance (they may not know that instance exists)."""
+    from app.instances.permissions import is_member, is_staff, sees_instance
+    from app.instances.queries import ranked, several_lists
+
+    if insider is None:
+        insider = is_staff(viewer, instance) or is_member(viewer, instance)
+    order = (Opinion.sent_at.desc(), Opinion.id.desc())
+    mine = [sa.or_(Opinion.from_instance_id == instance.id, Opinion.to_instance_id == instance.id)]
+    parts = [ranked(Opinion, 0, mine, order, limit=limit * 2 if limit else None)]
+    advisory = instance.nature == Nature.ADVISORY
+    year = utcnow().year
+    if advisory:
+        start, end = _year_bounds(year)
+        this_year = [Opinion.from_instance_id == instance.id, Opinion.sent_at >= start, Opinion.sent_at < end]
+        parts.append(ranked(Opinion, 1, this_year, order))
+    # Whether the viewer sits in the sending instance (members-only senders are shown to their members).
+    seated = sa.exists().where(
+        Seat.instance_id == Opinion.from_instance_id,
+        Seat.person_id == (viewer.id if viewer.is_authenticated else None),
+        Seat.status == SeatStatus.ACTIVE,
+    )
+    query = several_lists(Opinion, *parts, columns=(seated.label("seated"),)).options(
+        joinedload(Opinion.from_instance), joinedload(Opinion.to_instance)
+    )
+    sent, received, dates = [], [], []
+    for opinion, part, in_source in db.session.execute(query):
+        if part == 1:
+            dates.append((opinion.sent_at, opinion.responded_at))
+        elif opinion.from_instance_id == instance.id:
+            sent.append(opinion)
+        elif insider or sees_instance(viewer, opinion.from_instance, seated=in_source):
+            received.append(opinion)
+    if limit:
+        sent, received = sent[:limit], received[:limit]
+    return OpinionLists(sent=sent, received=received, stats=_stats(year, dates) if advisory else None)
 
 
 def opinions_of(
     instance: Instance, viewer, *, insider: bool | None = None, limit: int | None = None
 ) -> tuple[list[Opinion], list[Opinion]]:
     """(sent, received) opinions of the instance, newest first, that `viewer` may see, in one query
-    (`insider`: the viewer is a member or staff of the instance, if already known).
-
-    Received opinions coming from a members-only instance are left out for people who are neither
-    members nor staff of the receiving instance (they may not know that instance exists)."""
-    from app.instances.permissions import can_view_instance, is_member, is_staff
-
-    if insider is None:
-        insider = is_staff(viewer, instance) or is_member(viewer, instance)
-    query = (
-        sa.select(Opinion)
-        .options(joinedload(Opinion.from_instance), joinedload(Opinion.to_instance))
-        .where(sa.or_(Opinion.from_instance_id == instance.id, Opinion.to_instance_id == instance.id))
-        .order_by(Opinion.sent_at.desc(), Opinion.id.desc())
-    )
-    if limit:
-        query = query.limit(limit * 2)
-    sent, received = [], []
-    visible: dict[int, bool] = {}
-    for opinion in db.session.scalars(query):
-        if opinion.from_instance_id == instance.id:
-            sent.append(opinion)
-            continue
-        if opinion.from_instance_id not in visible:
-            visible[opinion.from_instance_id] = insider or can_view_instance(viewer, opinion.from_instance)
-        if visible[opinion.from_instance_id]:
-            received.append(opinion)
-    if limit:
-        sent, received = sent[:limit], received[:limit]
-    return sent, received
+    (see `opinion_lists`)."""
+    lists = opinion_lists(instance, viewer, insider=insider, limit=limit)
+    return lists.sent, lists.received

@@ -23,29 +23,42 @@ def active_seat(user, instance: Instance) -> Seat | None:
     """The person's current seat in the instance, if any.
 
     While a page is being read (GET), the answer is kept for the rest of the request: the instance
-    page asks it once per section. Requests that write never reuse it (a seat may just have changed).
+    page asks it once per section. When the page has loaded all the instance's active seats anyway
+    (`remember_active_seats`), the answer comes from them. Requests that write never reuse anything
+    (a seat may just have changed).
     """
     if not user.is_authenticated:
         return None
     cache = _seat_cache()
+    if cache is not None and instance.id in cache["instances"]:
+        return cache["instances"][instance.id].get(user.id)
     key = (user.id, instance.id)
-    if cache is not None and key in cache:
-        return cache[key]
+    if cache is not None and key in cache["people"]:
+        return cache["people"][key]
     seat = db.session.scalar(
         sa.select(Seat).where(
             Seat.instance_id == instance.id, Seat.person_id == user.id, Seat.status == SeatStatus.ACTIVE
         )
     )
     if cache is not None:
-        cache[key] = seat
+        cache["people"][key] = seat
     return seat
 
 
+def remember_active_seats(instance_id: int, seats: list[Seat]) -> None:
+    """A GET page loaded every active seat of the instance: `active_seat` answers from them for the
+    rest of the request instead of asking the database again (nothing is kept on a write request)."""
+    cache = _seat_cache()
+    if cache is not None:
+        cache["instances"][instance_id] = {seat.person_id: seat for seat in seats if seat.status == SeatStatus.ACTIVE}
+
+
 def _seat_cache() -> dict | None:
+    """This GET request's seats: `people[(person id, instance id)]` and `instances[instance id]`."""
     if not has_request_context() or request.method not in ("GET", "HEAD"):
         return None
     if "instance_seats" not in g:
-        g.instance_seats = {}
+        g.instance_seats = {"people": {}, "instances": {}}
     return g.instance_seats
 
 
@@ -65,6 +78,14 @@ def can_view_instance(user, instance: Instance) -> bool:
     if instance.is_public and instance.archived_at is None:
         return True
     return is_staff(user, instance) or is_member(user, instance)
+
+
+def sees_instance(user, instance: Instance, *, seated: bool) -> bool:
+    """`can_view_instance` when the caller already knows whether `user` holds an active seat in it
+    (read with a list, instead of one question per instance)."""
+    if instance.is_public and instance.archived_at is None:
+        return True
+    return is_staff(user, instance) or seated
 
 
 @predicate

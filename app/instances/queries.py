@@ -22,6 +22,7 @@ from app.instances.models import (
     Seat,
     SeatStatus,
 )
+from app.instances.permissions import remember_active_seats
 from app.instances.services import college_choices
 from app.timeutil import utcnow
 
@@ -110,14 +111,14 @@ def instance_cards(structure_id: int, user, *, person=None, archived: bool = Fal
 
 
 def get_instance(instance_id: int, structure_id: int) -> Instance | None:
-    """The structure's instance with its rules versions (one query), or None.
+    """The structure's instance with its rules versions and the body it reports to (one query), or None.
 
     Visibility is the caller's check (`can_view_instance`).
     """
     return (
         db.session.execute(
             sa.select(Instance)
-            .options(joinedload(Instance.rules_versions))
+            .options(joinedload(Instance.rules_versions), joinedload(Instance.reports_to))
             .where(Instance.id == instance_id, Instance.structure_id == structure_id)
         )
         .unique()
@@ -140,6 +141,42 @@ def active_seats(instance: Instance) -> list[Seat]:
             .order_by(_office_rank(), sa.func.lower(User.display_name), Seat.id)
         )
     )
+
+
+@dataclass
+class CurrentSeats:
+    """The instance's current seats, read once for its page: members and join requests."""
+
+    #: Active seats, office first then name, with the person loaded.
+    active: list[Seat]
+    #: Join requests waiting for an answer (the page counts them; `pending_requests` lists them oldest first).
+    requested: list[Seat]
+
+    def of(self, person) -> Seat | None:
+        """The person's requested or active seat (as `services.current_seat`)."""
+        if person is None or not getattr(person, "is_authenticated", True):
+            return None
+        return next((seat for seat in self.active + self.requested if seat.person_id == person.id), None)
+
+
+def current_seats(instance: Instance) -> CurrentSeats:
+    """Active seats and join requests of the instance, with their person (one query).
+
+    On a GET request, `permissions.active_seat` then answers from these seats for this instance.
+    """
+    rows = list(
+        db.session.scalars(
+            sa.select(Seat)
+            .join(User, User.id == Seat.person_id)
+            .options(joinedload(Seat.person))
+            .where(Seat.instance_id == instance.id, Seat.status.in_(CURRENT))
+            .order_by(_office_rank(), sa.func.lower(User.display_name), Seat.id)
+        )
+    )
+    active = [seat for seat in rows if seat.status == SeatStatus.ACTIVE]
+    requested = [seat for seat in rows if seat.status == SeatStatus.REQUESTED]
+    remember_active_seats(instance.id, active)
+    return CurrentSeats(active=active, requested=requested)
 
 
 def members_by_college(instance: Instance, seats: list[Seat]) -> list[tuple[str, list[Seat]]]:
@@ -205,6 +242,35 @@ def decision_bodies(structure_id: int, exclude_id: int | None = None) -> list[In
     if exclude_id is not None:
         query = query.where(Instance.id != exclude_id)
     return list(db.session.scalars(query.order_by(sa.func.lower(Instance.name))))
+
+
+def ranked(model, part: int, where, order_by, *, limit: int | None = None, offset: int = 0) -> sa.Select:
+    """One list of a several-lists query (`several_lists`): the ids of the `model` rows matching
+    `where`, in `order_by` order (LIMIT and OFFSET applied by the database), tagged with `part`."""
+    query = (
+        sa.select(
+            model.id.label("id"),
+            sa.literal(part, sa.Integer).label("part"),
+            sa.func.row_number().over(order_by=order_by).label("rank"),
+        )
+        .where(*where)
+        .order_by(*order_by)
+        .offset(offset or None)
+        .limit(limit)
+    )
+    # Wrapped, as SQLite refuses ORDER BY/LIMIT inside a member of a UNION.
+    return sa.select(query.subquery())
+
+
+def several_lists(model, *parts: sa.Select, columns=()) -> sa.Select:
+    """Several lists of `model` in one statement: rows `(model, part, *columns)` ordered by part,
+    then each part's own order. A row in two parts comes twice."""
+    union = sa.union_all(*parts).subquery()
+    return (
+        sa.select(model, union.c.part, *columns)
+        .join(union, union.c.id == model.id)
+        .order_by(union.c.part, union.c.rank)
+    )
 
 
 @dataclass

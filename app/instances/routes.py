@@ -208,11 +208,16 @@ def _membership_target(instance: Instance) -> dict[str, str]:
     return {f"instance-{instance.id}-membership": "instances/_membership.html"}
 
 
-def _membership_context(instance: Instance, join_form: JoinForm | None = None) -> dict:
+def _membership_context(instance: Instance, join_form: JoinForm | None = None, seats=None) -> dict:
+    """The membership block; `seats` (`queries.current_seats`): the instance page read them already."""
     person = acting_person()
+    if not person.is_authenticated:
+        my_seat = None
+    else:
+        my_seat = seats.of(person) if seats is not None else services.current_seat(instance, person)
     return {
         "instance": instance,
-        "my_seat": services.current_seat(instance, person) if person.is_authenticated else None,
+        "my_seat": my_seat,
         "join_form": join_form or JoinForm(formdata=None),
         "empty_form": EmptyForm(formdata=None),
         "JoinPolicy": JoinPolicy,
@@ -230,17 +235,19 @@ def _can_accept(instance: Instance, my_seat: Seat | None) -> bool:
 
 
 def _render_detail(instance: Instance, status: int = 200, **overrides):
-    seats = queries.active_seats(instance)
-    membership = _membership_context(instance)
+    # The instance's seats are read once: the members, my place, the requests, and (GET) the
+    # sections' own "am I a member" questions all come from them.
+    seats = queries.current_seats(instance)
+    membership = _membership_context(instance, seats=seats)
     can_accept = _can_accept(instance, membership["my_seat"])
     context = {
         **membership,
-        "seats": seats,
-        "groups": queries.members_by_college(instance, seats),
+        "seats": seats.active,
+        "groups": queries.members_by_college(instance, seats.active),
         "see_members": perms.can_see_members(current_user, instance),
         "can_manage": perms.can_manage_instance(current_user, instance),
         "can_accept": can_accept,
-        "pending": len(queries.pending_requests(instance)) if can_accept else 0,
+        "pending": len(seats.requested) if can_accept else 0,
         "quorum_text": services.describe_quorum(instance.rules) if instance.rules else "",
         "sections": instance_sections(instance, current_user),
         **overrides,

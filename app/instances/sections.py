@@ -1,18 +1,19 @@
 """The instance page is made of sections that the instance modules contribute (members, upcoming
 meetings, open votes, opinions…), like the home page blocks.
 
-A module registers `(instance, user) -> dict | None`; the dict names the section's template and
-its context, e.g. `{"template": "instances/meetings/_section.html", "meetings": [...]}`.
+A module registers `(instance, user) -> dict | list[dict] | None`; a dict names the section's
+template and its context, e.g. `{"template": "instances/meetings/_section.html", "meetings": [...]}`.
+A list gives several sections in a row (read together, e.g. open votes and results in one query).
 """
 
 from collections.abc import Callable
 
-Section = Callable[..., dict | None]
+Section = Callable[..., dict | list[dict] | None]
 _SECTIONS: list[tuple[int, Section]] = []
 
 
 def register_section(order: int) -> Callable[[Section], Section]:
-    """Decorator: add a section to the instance page at position `order`."""
+    """Decorator: add a section (or a run of sections) to the instance page at position `order`."""
 
     def decorator(func: Section) -> Section:
         if func not in [f for _, f in _SECTIONS]:
@@ -24,9 +25,11 @@ def register_section(order: int) -> Callable[[Section], Section]:
 
 
 def instance_sections(instance, user) -> list[dict]:
+    """The sections to show, in order (those that answered None are left out)."""
     sections = []
     for _order, func in _SECTIONS:
-        section = func(instance, user)
-        if section:
-            sections.append(section)
+        found = func(instance, user)
+        for section in found if isinstance(found, list) else [found]:
+            if section:
+                sections.append(section)
     return sections

@@ -24,6 +24,7 @@ from app.forms import EmptyForm
 from app.htmx import redirect_to, render_page, wanted_fragment
 from app.instances import opinions as opinion_service
 from app.instances import permissions as perms
+from app.instances import queries
 from app.instances import votes as vote_service
 from app.instances.models import (
     Instance,
@@ -54,6 +55,9 @@ from app.timeutil import utcnow
 bp = Blueprint("votes", __name__, url_prefix="/instances")
 
 CLOSED_PER_PAGE = 20
+#: Ongoing motions: open ones first, the next to close first; then the latest results.
+OPEN_ORDER = (Motion.status.desc(), Motion.closes_at, Motion.id)
+RESULTS_ORDER = (Motion.closed_at.desc(), Motion.id.desc())
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -192,9 +196,25 @@ def hand_count_form(motion_id: int) -> HandCountForm:
     return HandCountForm(formdata=None, prefix=f"hands-{motion_id}")
 
 
+def _read_motions(query: sa.Select, person) -> tuple[list[Motion], dict]:
+    """Run a `select(Motion, …)` with each motion's count of voters and the ballots the person may
+    cast (`vote_service.eligible_count`, `with_ballots`): the motions, and what `motion_views` takes."""
+    rows = db.session.execute(vote_service.with_ballots(query.add_columns(vote_service.eligible_count()), person))
+    motions, eligible, ballots = [], {}, {}
+    for row in rows:
+        motion, owner_id, cast_at = row[0], row[-2], row[-1]
+        if motion.id not in eligible:  # a motion comes once per ballot
+            motions.append(motion)
+            eligible[motion.id] = row[-3]
+        if owner_id is not None:
+            ballots[(motion.id, owner_id)] = cast_at
+    return motions, {"eligible": eligible, "ballots": ballots}
+
+
 @bp.app_template_global("meeting_motions")
-def meeting_motions(meeting: Meeting) -> dict:
-    """The motions of a meeting with their vote blocks (for the meeting page), in a few queries."""
+def meeting_motions(meeting: Meeting, attendance: list | None = None) -> dict:
+    """The motions of a meeting with their vote blocks (for the meeting page), in a few queries
+    (`attendance`: the meeting's recorded attendance, when the page read it already)."""
     insider, manage = _roles(current_user, meeting.instance)
     query = (
         sa.select(Motion)
@@ -204,8 +224,11 @@ def meeting_motions(meeting: Meeting) -> dict:
     )
     if not manage:
         query = query.where(Motion.status != MotionStatus.DRAFT)
-    motions = list(db.session.scalars(query))
-    views = vote_service.motion_views(motions, acting_person(), insider_of={meeting.instance_id: insider})
+    person = acting_person()
+    motions, known = _read_motions(query, person)
+    if attendance is not None:
+        known["attendance"] = {meeting.id: sorted(attendance, key=lambda row: row.id)}
+    views = vote_service.motion_views(motions, person, insider_of={meeting.instance_id: insider}, **known)
     return {
         "motions": motions,
         "views": views,
@@ -257,15 +280,27 @@ class ResultsPage:
         return self.page > 1
 
 
-def _ongoing(instance: Instance) -> list[Motion]:
-    return list(
-        db.session.scalars(
-            sa.select(Motion)
-            .options(joinedload(Motion.rules), joinedload(Motion.meeting))
-            .where(Motion.instance_id == instance.id, Motion.status.in_([MotionStatus.OPEN, MotionStatus.DRAFT]))
-            .order_by(Motion.status.desc(), Motion.closes_at, Motion.id)
-        )
-    )
+ONGOING = (MotionStatus.OPEN, MotionStatus.DRAFT)
+
+
+def _motion_lists(instance: Instance, number: int, person) -> tuple[list[Motion], list[Motion], dict]:
+    """The ongoing motions (open, in preparation) and one page of the others (and one more row),
+    in one query, with what `motion_views` takes (`_read_motions`)."""
+    query = queries.several_lists(
+        Motion,
+        queries.ranked(Motion, 0, [Motion.instance_id == instance.id, Motion.status.in_(ONGOING)], OPEN_ORDER),
+        queries.ranked(
+            Motion,
+            1,
+            [Motion.instance_id == instance.id, Motion.status.in_([MotionStatus.CLOSED, MotionStatus.CANCELLED])],
+            RESULTS_ORDER,
+            offset=(number - 1) * CLOSED_PER_PAGE,
+            limit=CLOSED_PER_PAGE + 1,
+        ),
+    ).options(joinedload(Motion.rules), joinedload(Motion.meeting))
+    motions, known = _read_motions(query, person)
+    ongoing = [m for m in motions if m.status in ONGOING]
+    return ongoing, [m for m in motions if m.status not in ONGOING], known
 
 
 @bp.route("/<int:instance_id>/votes")
@@ -273,26 +308,17 @@ def index(instance_id: int):
     """The instance's motions: open votes first, then results (pages of 20)."""
     instance = _load_instance(instance_id)
     insider, manage = _roles(current_user, instance)
-    ongoing = _ongoing(instance)
+    number = max(request.args.get("page", 1, type=int), 1)
+    person = acting_person()
+    ongoing, rows, known = _motion_lists(instance, number, person)
     if any(_is_due(m, utcnow()) for m in ongoing):
         _settle(instance_id=instance.id)
-        ongoing = _ongoing(instance)
+        ongoing, rows, known = _motion_lists(instance, number, person)
     if not manage:
         ongoing = [m for m in ongoing if m.status == MotionStatus.OPEN]
-    number = max(request.args.get("page", 1, type=int), 1)
-    rows = list(
-        db.session.scalars(
-            sa.select(Motion)
-            .options(joinedload(Motion.rules), joinedload(Motion.meeting))
-            .where(Motion.instance_id == instance.id, Motion.status.in_([MotionStatus.CLOSED, MotionStatus.CANCELLED]))
-            .order_by(Motion.closed_at.desc(), Motion.id.desc())
-            .offset((number - 1) * CLOSED_PER_PAGE)
-            .limit(CLOSED_PER_PAGE + 1)
-        )
-    )
     page = ResultsPage(items=rows[:CLOSED_PER_PAGE], page=number, has_next=len(rows) > CLOSED_PER_PAGE)
     motions = ongoing + page.items
-    views = vote_service.motion_views(motions, acting_person(), insider_of={instance.id: insider})
+    views = vote_service.motion_views(motions, person, insider_of={instance.id: insider}, **known)
     return render_page(
         "instances/votes/index.html",
         {"motion-results": "instances/votes/_results.html"},
@@ -596,14 +622,13 @@ def opinions(instance_id: int):
     """Opinions sent by the instance, or received by it, with their responses."""
     instance = _load_instance(instance_id)
     insider, manage = _roles(current_user, instance)
-    sent, received = opinion_service.opinions_of(instance, current_user, insider=insider)
-    stats = opinion_service.opinion_stats(instance) if instance.nature == Nature.ADVISORY else None
+    lists = opinion_service.opinion_lists(instance, current_user, insider=insider)
     return render_page(
         "instances/votes/opinions.html",
         instance=instance,
-        sent=sent,
-        received=received,
-        stats=stats,
+        sent=lists.sent,
+        received=lists.received,
+        stats=lists.stats,
         can_send=manage and instance.nature == Nature.ADVISORY and instance.archived_at is None,
     )
 
@@ -700,72 +725,59 @@ def respond(opinion_id: int):
 
 
 @register_section(40)
-def open_votes_section(instance: Instance, user) -> dict | None:
-    """Votes open now (and scheduled ones for those who run the meetings), with my part in them,
-    in one query (my voter row comes with each motion)."""
-    from app.instances.models import Voter
-
+def votes_sections(instance: Instance, user) -> list[dict | None]:
+    """Two sections read in one query: the votes open now (and scheduled ones for those who run
+    the meetings) with my part in them, and the last results with their turnout."""
     _insider, manage = _roles(user, instance)
     statuses = [MotionStatus.OPEN] + ([MotionStatus.DRAFT] if manage else [])
-    person = acting_person()
-    person_id = person.id if person.is_authenticated else -1
-    rows = db.session.execute(
-        sa.select(Motion, Voter.id, Voter.cast_at)
-        .outerjoin(Voter, sa.and_(Voter.motion_id == Motion.id, Voter.person_id == person_id))
-        .where(Motion.instance_id == instance.id, Motion.status.in_(statuses))
-        .order_by(Motion.status.desc(), Motion.closes_at, Motion.id)
-        .limit(10)
-    ).all()
-    if not rows and not manage:
-        return None
-    return {
-        "template": "instances/votes/_section_open.html",
-        "instance": instance,
-        "motions": [motion for motion, _, _ in rows],
-        "mine": {motion.id: cast_at for motion, voter_id, cast_at in rows if voter_id is not None},
-        "manage": manage and instance.archived_at is None,
-        "now": utcnow(),
-    }
-
-
-@register_section(50)
-def results_section(instance: Instance, user) -> dict | None:
-    """The last results of the instance, with their turnout."""
-    from app.instances.models import Voter
-
-    eligible = (
-        sa.select(sa.func.count(Voter.id)).where(Voter.motion_id == Motion.id).correlate(Motion).scalar_subquery()
+    query = queries.several_lists(
+        Motion,
+        queries.ranked(
+            Motion, 0, [Motion.instance_id == instance.id, Motion.status.in_(statuses)], OPEN_ORDER, limit=10
+        ),
+        queries.ranked(
+            Motion, 1, [Motion.instance_id == instance.id, Motion.status == MotionStatus.CLOSED], RESULTS_ORDER, limit=5
+        ),
     )
-    rows = db.session.execute(
-        sa.select(Motion, eligible)
-        .where(Motion.instance_id == instance.id, Motion.status == MotionStatus.CLOSED)
-        .order_by(Motion.closed_at.desc(), Motion.id.desc())
-        .limit(5)
-    ).all()
-    if not rows:
-        return None
-    return {
-        "template": "instances/votes/_section_results.html",
-        "instance": instance,
-        "results": [(motion, count) for motion, count in rows],
-        "Outcome": Outcome,
-    }
+    person = acting_person()
+    motions, known = _read_motions(query, person)
+    person_id = person.id if person.is_authenticated else None
+    ongoing = [motion for motion in motions if motion.status != MotionStatus.CLOSED]
+    results = [(motion, known["eligible"][motion.id]) for motion in motions if motion.status == MotionStatus.CLOSED]
+    open_section = None
+    if ongoing or manage:
+        open_section = {
+            "template": "instances/votes/_section_open.html",
+            "instance": instance,
+            "motions": ongoing,
+            "mine": {motion_id: at for (motion_id, owner_id), at in known["ballots"].items() if owner_id == person_id},
+            "manage": manage and instance.archived_at is None,
+            "now": utcnow(),
+        }
+    results_section = None
+    if results:
+        results_section = {
+            "template": "instances/votes/_section_results.html",
+            "instance": instance,
+            "results": results,
+            "Outcome": Outcome,
+        }
+    return [open_section, results_section]
 
 
 @register_section(60)
 def opinions_section(instance: Instance, user) -> dict | None:
     """Opinions sent (consultative instance) or received (decision body), with their answers."""
     insider, manage = _roles(user, instance)
-    sent, received = opinion_service.opinions_of(instance, user, insider=insider, limit=5)
-    advisory = instance.nature == Nature.ADVISORY
-    can_send = advisory and manage and instance.archived_at is None
-    if not (sent or received or can_send):
+    lists = opinion_service.opinion_lists(instance, user, insider=insider, limit=5)
+    can_send = instance.nature == Nature.ADVISORY and manage and instance.archived_at is None
+    if not (lists.sent or lists.received or can_send):
         return None
     return {
         "template": "instances/votes/_section_opinions.html",
         "instance": instance,
-        "sent": sent,
-        "received": received,
-        "stats": opinion_service.opinion_stats(instance) if advisory else None,
+        "sent": lists.sent,
+        "received": lists.received,
+        "stats": lists.stats,
         "can_send": can_send,
     }

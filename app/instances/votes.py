@@ -36,7 +36,7 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from app.accounts.models import User
 from app.centres.models import Membership
@@ -277,7 +277,7 @@ def open_vote(motion: Motion, by: User | None) -> int:
                 "Vote en ligne ouvert (%(instance)s) : « %(title)s ». Vous pouvez voter jusqu'au %(date)s.",
                 instance=instance.name,
                 title=title,
-                date=format_datetime(closes_at, "d MMMM 'à' HH:mm"),
+                date=format_datetime(closes_at, _("d MMMM 'à' HH:mm")),
             ),
             url=motion_path(motion),
             structure_id=instance.structure_id,
@@ -670,12 +670,20 @@ def meeting_quorum(motion: Motion, eligible: int, attendance: list[Attendance]) 
     return quorum
 
 
-def summarise(motions: list[Motion], attendance: dict[int, list[Attendance]] | None = None) -> dict[int, Summary]:
-    """Turnout, quorum and result of each motion, in a fixed number of queries (two at most;
-    `attendance`: the sheets of the meetings, when the caller already has them)."""
+def summarise(
+    motions: list[Motion],
+    attendance: dict[int, list[Attendance]] | None = None,
+    eligible: dict[int, int] | None = None,
+) -> dict[int, Summary]:
+    """Turnout, quorum and result of each motion, in a fixed number of queries (two at most; none
+    when the caller already has `attendance`, the sheets of the meetings, and `eligible`, the size
+    of each motion's list of voters, read with the motions by `eligible_count()`)."""
     summaries = {m.id: Summary(motion=m) for m in motions}
     ids = [m.id for m in motions if m.status != MotionStatus.DRAFT]
-    if ids:
+    if eligible is not None:
+        for motion_id in ids:
+            summaries[motion_id].eligible = eligible.get(motion_id, 0)
+    elif ids:
         rows = db.session.execute(
             sa.select(Voter.motion_id, sa.func.count(Voter.id))
             .where(Voter.motion_id.in_(ids))
@@ -843,9 +851,49 @@ class MotionView:
         return m.status == MotionStatus.OPEN and m.closes_at is not None and m.closes_at <= utcnow()
 
 
-def motion_views(motions: list[Motion], person, *, insider_of: dict[int, bool]) -> dict[int, MotionView]:
+def eligible_count():
+    """A motion's list of voters, counted: a column to read with the motions (`summarise`'s `eligible`)."""
+    return sa.select(sa.func.count(Voter.id)).where(Voter.motion_id == Motion.id).correlate(Motion).scalar_subquery()
+
+
+def with_ballots(query: sa.Select, person) -> sa.Select:
+    """Add to a motions query the lines of each motion's list of voters that `person` may use:
+    their own and, in a meeting, those of the members they represent there. Columns: (person id,
+    cast at), None when there is no such line; a motion comes once per line (`motion_views`' `ballots`)."""
+    person_id = person.id if person is not None and getattr(person, "is_authenticated", False) else -1
+    line = aliased(Voter)
+    represented = (
+        sa.select(Attendance.person_id)
+        .where(
+            Attendance.meeting_id == Motion.meeting_id,
+            Attendance.proxy_holder_id == person_id,
+            Attendance.status == AttendanceStatus.REPRESENTED,
+            Attendance.has_vote.is_(True),
+        )
+        .correlate(Motion)
+    )
+    return query.add_columns(line.person_id, line.cast_at).outerjoin(
+        line,
+        sa.and_(line.motion_id == Motion.id, sa.or_(line.person_id == person_id, line.person_id.in_(represented))),
+    )
+
+
+def motion_views(
+    motions: list[Motion],
+    person,
+    *,
+    insider_of: dict[int, bool],
+    attendance: dict[int, list[Attendance]] | None = None,
+    eligible: dict[int, int] | None = None,
+    ballots: dict[tuple[int, int], datetime | None] | None = None,
+) -> dict[int, MotionView]:
     """The vote blocks of `motions` for `person` (the one voting: the acting person), in a fixed
-    number of queries. `insider_of[instance_id]`: may the viewer see who voted what."""
+    number of queries. `insider_of[instance_id]`: may the viewer see who voted what.
+
+    What the caller read already saves queries: `attendance`, the sheets of all the motions'
+    meetings; `eligible` (see `summarise`); `ballots`, (motion id, person id) -> when that ballot
+    was cast (None: not yet), for the person and the members they represent (`with_ballots`).
+    """
     now = utcnow()
     live = [
         m
@@ -855,11 +903,12 @@ def motion_views(motions: list[Motion], person, *, insider_of: dict[int, bool]) 
     if person is None or not getattr(person, "is_authenticated", False):
         live = []
     closed = [m for m in motions if m.status == MotionStatus.CLOSED]
-    attendance = _attendance_rows({m.meeting_id for m in closed + live if m.meeting_id is not None})
-    summaries = summarise(motions, attendance)
+    if attendance is None:
+        attendance = _attendance_rows({m.meeting_id for m in closed + live if m.meeting_id is not None})
+    summaries = summarise(motions, attendance, eligible)
     views = {m.id: MotionView(summary=summaries[m.id]) for m in motions}
     if live:
-        _fill_ballots(views, live, person, attendance)
+        _fill_ballots(views, live, person, attendance, ballots)
     shown = [m.id for m in motions if m.voting_mode == VotingMode.OPEN and insider_of.get(m.instance_id)]
     shown = [i for i in shown if views[i].motion.status in (MotionStatus.OPEN, MotionStatus.CLOSED)]
     for i in shown:
@@ -876,7 +925,11 @@ def motion_views(motions: list[Motion], person, *, insider_of: dict[int, bool]) 
 
 
 def _fill_ballots(
-    views: dict[int, MotionView], live: list[Motion], person, attendance: dict[int, list[Attendance]]
+    views: dict[int, MotionView],
+    live: list[Motion],
+    person,
+    attendance: dict[int, list[Attendance]],
+    ballots: dict[tuple[int, int], datetime | None] | None = None,
 ) -> None:
     mine: dict[int, Attendance] = {}
     held: dict[int, list[Attendance]] = {}
@@ -891,14 +944,15 @@ def _fill_ballots(
         rules = rules_of(motion)
         if motion.meeting_id is not None and rules.proxies_allowed:
             proxies[motion.id] = [a.person for a in held.get(motion.meeting_id, [])][: rules.proxies_max]
-    owners = {person.id} | {u.id for people in proxies.values() for u in people}
-    cast: dict[tuple[int, int], datetime | None] = {}
-    for motion_id, person_id, cast_at in db.session.execute(
-        sa.select(Voter.motion_id, Voter.person_id, Voter.cast_at).where(
-            Voter.motion_id.in_([m.id for m in live]), Voter.person_id.in_(owners)
-        )
-    ):
-        cast[(motion_id, person_id)] = cast_at
+    cast: dict[tuple[int, int], datetime | None] = dict(ballots or {})
+    if ballots is None:
+        owners = {person.id} | {u.id for people in proxies.values() for u in people}
+        for motion_id, person_id, cast_at in db.session.execute(
+            sa.select(Voter.motion_id, Voter.person_id, Voter.cast_at).where(
+                Voter.motion_id.in_([m.id for m in live]), Voter.person_id.in_(owners)
+            )
+        ):
+            cast[(motion_id, person_id)] = cast_at
     for motion in live:
         view = views[motion.id]
         key = (motion.id, person.id)

@@ -113,10 +113,14 @@ def notify(
     return created
 
 
+def unread_count_query(user: User) -> sa.Select:
+    """The count of unread in-app notifications, as a query (the layout reads it with other badges)."""
+    return sa.select(sa.func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+
+
 def unread_count(user: User) -> int:
     """Unread in-app notifications (the badge)."""
-    query = sa.select(sa.func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    return db.session.scalar(query) or 0
+    return db.session.scalar(unread_count_query(user)) or 0
 
 
 def mark_read(notification: Notification) -> None:

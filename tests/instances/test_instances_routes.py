@@ -33,11 +33,18 @@ from tests.instances.factories import add_seat, make_instance, make_meeting
 
 
 @pytest.fixture(autouse=True)
-def _only_our_sections(monkeypatch):
-    """The page's own content only: sections of the meetings and votes modules have their own tests."""
+def _only_our_sections(request, monkeypatch):
+    """The page's own content only: sections of the meetings and votes modules have their own tests
+    (a test asking for `all_sections` keeps them)."""
     from app.instances import sections
 
-    monkeypatch.setattr(sections, "_SECTIONS", [])
+    if "all_sections" not in request.fixturenames:
+        monkeypatch.setattr(sections, "_SECTIONS", [])
+
+
+@pytest.fixture
+def all_sections():
+    """Keep the meetings and votes sections on the instance page (see `_only_our_sections`)."""
 
 
 @pytest.fixture
@@ -287,17 +294,55 @@ def test_detail_renders_registered_sections(app, client, structure, monkeypatch)
     assert '<section id="test-section">Prochaines réunions — Comité d&#39;usagers</section>' in page
 
 
-def test_detail_queries_do_not_grow_with_members(client, auth, structure, people, make_user):
+def _fill_sections(instance, board, staff, make_user, times: int) -> None:
+    """`times` more of what the instance page shows: members, a join request, meetings to come and
+    held, online votes open and closed (with ballots), opinions sent (one answered)."""
+    from datetime import timedelta
+
+    from app.instances import meetings, opinions, votes
+    from app.timeutil import utcnow
+
+    for n in range(times):
+        people = [make_user() for _ in range(3)]
+        for person in people:
+            add_seat(instance, person)
+        services.request_seat(instance, make_user(), by=staff)
+        make_meeting(instance, days_ahead=10 + n)
+        held = make_meeting(instance, starts_at=utcnow().replace(microsecond=0) - timedelta(days=20 + n))
+        meetings.close_meeting(held, by=staff)
+        meetings.publish_minutes(meetings.save_minutes(held, "Compte rendu.", by=staff), by=staff)
+        for title in ("Vote en cours", "Vote clos"):
+            motion = votes.create_motion(
+                instance, {"title": f"{title} {n}", "closes_at": utcnow() + timedelta(days=3)}, staff
+            )
+            votes.open_vote(motion, staff)
+            votes.cast_vote(motion, people[0], "for", people[0])
+        votes.close_motion(motion, staff)
+        sent = opinions.send_opinion(instance, board, f"Avis {n}", "Nous proposons…", by=staff)
+        opinions.respond_to_opinion(sent, "accepted", "Retenu.", by=staff)
+        opinions.send_opinion(instance, board, f"Avis en attente {n}", "Nous proposons…", by=staff)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["staff", "member"])
+def test_detail_queries_do_not_grow_with_members(client, auth, structure, people, make_user, all_sections, role):
+    board = make_instance(structure, "Conseil d'administration", nature=Nature.DECISION)
     instance = make_instance(structure)
+    instance.reports_to_id = board.id
     add_seat(instance, make_user(), office=Office.CHAIR)
-    auth.login(people["staff"])
+    add_seat(instance, people["member"])
+    _fill_sections(instance, board, people["staff"], make_user, 1)
+    auth.login(people[role])
     with count_queries() as small:
-        assert client.get(f"/instances/{instance.id}").status_code == 200
-    for _ in range(9):
-        add_seat(instance, make_user())
+        page = client.get(f"/instances/{instance.id}")
+    assert page.status_code == 200
+    for shown in ("Vote en cours 0", "Vote clos 0", "Avis 0", "Compte rendu", "Toutes les réunions"):
+        assert shown in page.text, shown
+    _fill_sections(instance, board, people["staff"], make_user, 9)
     with count_queries() as large:
         assert client.get(f"/instances/{instance.id}").status_code == 200
     assert small.count == large.count, (small.statements, large.statements)
+    assert large.count <= 12, large.statements
 
 
 def test_members_page_queries_do_not_grow(client, auth, structure, people, make_user):

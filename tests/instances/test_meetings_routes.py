@@ -179,14 +179,33 @@ def test_members_only_meeting_is_invisible_to_others(client, auth, structure, ma
         assert client.get(path).status_code == 200, path
 
 
-def test_meeting_page_queries_are_bounded(client, auth, c, structure, make_user):
+def _meeting_motions(c, meeting, voters, n: int) -> None:
+    """An open motion (some ballots cast) and a closed one on the meeting."""
+    from app.instances import votes
+
+    for title in ("Motion ouverte", "Motion votée"):
+        motion = votes.create_motion(c.instance, {"title": f"{title} {n}"}, c.staff, meeting=meeting)
+        votes.open_vote(motion, c.staff)
+        for person in voters:
+            votes.cast_vote(motion, person, "for", person)
+    votes.close_motion(motion, c.staff)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["secretary", "staff", "member"])
+def test_meeting_page_queries_are_bounded(client, auth, c, structure, make_user, role):
+    from tests.initiatives.factories import make_initiative
+
     meeting = make_meeting(c.instance)
+    initiative = make_initiative(structure, c.members[1], c.staff, title="Jardin partagé")
     for n in range(3):
-        services.add_agenda_item(meeting, {"title": f"Point {n}"}, by=c.staff)
-    auth.login(c.secretary)
-    client.get(_detail(meeting.id))
+        services.add_agenda_item(meeting, {"title": f"Point {n}", "initiative_id": initiative.id}, by=c.staff)
+    _meeting_motions(c, meeting, c.members[2:], 0)
+    viewer = {"secretary": c.secretary, "staff": c.staff, "member": c.members[0]}[role]
+    auth.login(viewer)
     with count_queries() as few:
-        client.get(_detail(meeting.id))
+        page = client.get(_detail(meeting.id))
+    assert "Motion ouverte 0" in page.text and "Motion votée 0" in page.text and "Jardin partagé" in page.text
     for person in c.members:
         services.answer_rsvp(meeting, person, RsvpAnswer.COMING, by=person)
     from tests.instances.factories import add_seat
@@ -197,10 +216,43 @@ def test_meeting_page_queries_are_bounded(client, auth, c, structure, make_user)
         services.answer_rsvp(meeting, person, RsvpAnswer.EXCUSED, by=person)
     for n in range(10):
         services.add_follow_up(c.instance, {"text": f"Action {n}"}, by=c.staff, meeting=meeting)
+        services.add_agenda_item(meeting, {"title": f"Point {n}", "initiative_id": initiative.id}, by=c.staff)
+        _meeting_motions(c, meeting, c.members[2:], n + 1)
     db.session.commit()
     with count_queries() as many:
         r = client.get(_detail(meeting.id))
     assert r.status_code == 200
+    assert many.count == few.count, many.statements
+    assert many.count <= 12, many.statements
+
+
+@pytest.mark.parametrize("role", ["secretary", "staff", "member"])
+def test_closed_meeting_page_queries_are_bounded(client, auth, c, make_user, role):
+    """A held meeting: attendance, minutes, voted motions (their quorum reads the attendance)."""
+    meeting = past_meeting(c.instance)
+    for person in c.everyone:
+        services.record_attendance(meeting, person, AttendanceStatus.PRESENT, by=c.staff)
+    _meeting_motions(c, meeting, c.members, 0)
+    services.close_meeting(meeting, by=c.staff)
+    services.publish_minutes(services.save_minutes(meeting, "Le budget est adopté.", by=c.secretary), by=c.staff)
+    db.session.commit()
+    viewer = {"secretary": c.secretary, "staff": c.staff, "member": c.members[0]}[role]
+    auth.login(viewer)
+    with count_queries() as few:
+        page = client.get(_detail(meeting.id))
+    assert "Le budget est adopté." in page.text and "Motion votée 0" in page.text
+    from app.instances.models import Attendance
+    from tests.instances.factories import add_seat
+
+    for n in range(10):
+        person = make_user()
+        add_seat(c.instance, person)
+        db.session.add(Attendance(meeting_id=meeting.id, person_id=person.id, status=AttendanceStatus.EXCUSED))
+        _meeting_motions(c, meeting, c.members, n + 1)
+        services.add_follow_up(c.instance, {"text": f"Action {n}"}, by=c.staff, meeting=meeting)
+    db.session.commit()
+    with count_queries() as many:
+        assert client.get(_detail(meeting.id)).status_code == 200
     assert many.count == few.count, many.statements
     assert many.count <= 12, many.statements
 

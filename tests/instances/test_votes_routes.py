@@ -601,6 +601,38 @@ def test_motion_page_queries_are_bounded(client, structure, make_user):
     assert large.count == small.count <= 12
 
 
+def _motions_of_every_kind(body, meeting, n: int) -> None:
+    """Online: open (two ballots), closed, in preparation; in the meeting: open and closed."""
+    online = online_motion(body, title=f"En ligne {n}")
+    vote_all(online, body.voters[:2], "FA")
+    votes.close_motion(online_motion(body, title=f"Clos {n}"), body.staff)
+    online_motion(body, open_it=False, title=f"Préparé {n}")
+    meeting_motion(body, meeting, title=f"En séance {n}")
+    votes.close_motion(meeting_motion(body, meeting, title=f"Votée en séance {n}"), body.secretary)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["staff", "secretary", "member"])
+def test_votes_list_queries_do_not_grow(client, structure, make_user, role):
+    body = make_body(structure, make_user, members=3, proxies_allowed=True)
+    meeting = make_meeting(body.instance, days_ahead=0)
+    mark(meeting, body.members[1], AttendanceStatus.REPRESENTED, body.secretary, has_vote=True)
+    _motions_of_every_kind(body, meeting, 0)
+    _login(client, {"staff": body.staff, "secretary": body.secretary, "member": body.members[0]}[role])
+    url = f"/instances/{body.instance.id}/votes"
+    with count_queries() as small:
+        page = client.get(url)
+    for title in ("En ligne 0", "Clos 0", "En séance 0", "Votée en séance 0"):
+        assert title in page.text, title
+    for n in range(1, 10):
+        for _ in range(3):
+            add_seat(body.instance, make_user())
+        _motions_of_every_kind(body, meeting, n)
+    with count_queries() as large:
+        assert client.get(url).status_code == 200
+    assert large.count == small.count <= 12, large.statements
+
+
 def test_votes_list_paginates_results_with_htmx(client, structure, make_user):
     body = make_body(structure, make_user)
     for n in range(23):
