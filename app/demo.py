@@ -1,5 +1,5 @@
 """Demo data for `flask seed`: a centre social, its quartiers and themes, one account per role,
-and each feature's demo content (initiatives…)."""
+the people of its instances, and each feature's demo content (initiatives, instances, volunteering)."""
 
 import sqlalchemy as sa
 
@@ -43,6 +43,20 @@ ACCOUNTS = [
     ("coord@ensemble.test", "Karima Diallo", Role.COORDINATOR, None, "Les Buers", 1968),
     ("benevole@ensemble.test", "Monique Lefèvre", Role.HABITANT, None, "Saint-Jean", 1954),
     ("habitant@ensemble.test", "Sofiane Haddad", Role.HABITANT, None, "Les Buers", 1989),
+]
+#: The people of the neighbourhood who sit in the instances and volunteer (same shape as ACCOUNTS).
+#: Created after the demo initiatives, which draw their supporters from ACCOUNTS only.
+PEOPLE = [
+    ("gerard.moreau@ensemble.test", "Gérard Moreau", Role.HABITANT, None, "Gratte-Ciel", 1951),
+    ("fatou.sow@ensemble.test", "Fatou Sow", Role.HABITANT, None, "Les Buers", 1972),
+    ("helene.garnier@ensemble.test", "Hélène Garnier", Role.HABITANT, None, "Cusset", 1960),
+    ("ousmane.diop@ensemble.test", "Ousmane Diop", Role.HABITANT, None, "Saint-Jean", 1986),
+    ("jean-marc.petit@ensemble.test", "Jean-Marc Petit", Role.HABITANT, None, "Les Buers", 1965),
+    ("samira.bouzid@ensemble.test", "Samira Bouzid", Role.HABITANT, None, "Grandclément", 1979),
+    ("lucie.fontaine@ensemble.test", "Lucie Fontaine", Role.HABITANT, None, "Les Buers", 1990),
+    ("marcel.girard@ensemble.test", "Marcel Girard", Role.HABITANT, None, "Saint-Jean", 1947),
+    ("thi-lan.nguyen@ensemble.test", "Thi Lan Nguyen", Role.HABITANT, None, "Grandclément", 1983),
+    ("yanis.meziane@ensemble.test", "Yanis Meziane", Role.HABITANT, None, "Les Buers", 2007),
 ]
 FIRST_NAMES = [
     "Aïcha",
@@ -129,6 +143,13 @@ def seed_demo(extra_habitants: int = 0) -> int:
         )
     db.session.flush()
     from app.initiatives.demo import seed_initiatives  # features sit above the foundation
+    from app.instances.demo import seed_instances
+    from app.volunteering.demo import seed_volunteering
 
     seed_initiatives(structure)
+    for email, name, role, job, quartier, year in PEOPLE:
+        created += _account(structure, password_hash, email, name, role, job, quartier, year)
+    db.session.flush()
+    seed_instances(structure)
+    seed_volunteering(structure)  # after the instances: their meetings propose governance hours
     return created

@@ -113,7 +113,8 @@ def test_home_page_makes_a_bounded_number_of_queries(app, make_user, structure):
     services.notify([habitant], "centre.news", "Pour vous")
     db.session.commit()
     small, statements = _home_queries(client)
-    assert small <= 8, statements
+    # One or two per feature block (notifications, initiatives, instances, volunteering) plus the session.
+    assert small <= 12, statements
 
     _grow(structure, make_user, 10)
     for _ in range(9):
@@ -126,7 +127,7 @@ def test_home_page_makes_a_bounded_number_of_queries(app, make_user, structure):
 def test_anonymous_home_page_is_cheap(app, structure):
     client = app.test_client()
     count, statements = _home_queries(client)
-    assert count <= 3, statements
+    assert count <= 4, statements  # the centre, initiatives to support, missions looking for people, instances
 
 
 def test_audit_purge_keeps_only_the_retention_period(runner):
