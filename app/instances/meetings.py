@@ -23,11 +23,9 @@ The verbs (each raises `MeetingError` with a message for the person when a rule 
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import format_date, format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -62,7 +60,7 @@ from app.instances.rules import Quorum, Rules, quorum_status, valid_proxies
 from app.ledger.models import LedgerEntry
 from app.ledger.services import record_participation
 from app.notifications.services import notify, register_kind
-from app.timeutil import utcnow
+from app.timeutil import from_local, local_today, to_local, utcnow
 from app.volunteering.hours import propose_meeting_hours
 from app.volunteering.models import EntryStatus, HourEntry
 
@@ -94,22 +92,13 @@ class ShortNoticeError(MeetingError):
 # --- time ---------------------------------------------------------------------------------------
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris")
-
-
-def local_to_utc(local: datetime) -> datetime:
-    """A wall-clock time typed in the centre's time zone, as naive UTC."""
-    return local.replace(tzinfo=_zone()).astimezone(UTC).replace(tzinfo=None)
+#: A wall-clock time typed in the centre's time zone, as naive UTC.
+local_to_utc = from_local
 
 
 def utc_to_local(moment: datetime) -> datetime:
     """Naive UTC as the centre's naive wall-clock time (to prefill forms)."""
-    return moment.replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None)
-
-
-def local_today() -> date:
-    return utc_to_local(utcnow()).date()
+    return to_local(moment).replace(tzinfo=None)
 
 
 def when_text(moment: datetime) -> str:

@@ -18,7 +18,6 @@ from statistics import median
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -38,7 +37,7 @@ from app.instances.models import (
     SeatStatus,
 )
 from app.notifications.services import notify, register_kind
-from app.timeutil import utcnow
+from app.timeutil import local_date, utcnow
 
 register_kind("instance.opinion", _l("Avis des instances consultatives : avis reçus et réponses apportées"))
 
@@ -49,11 +48,6 @@ class OpinionError(Exception):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
-
-
-def local_date(moment: datetime) -> date:
-    """The Europe/Paris calendar date of a naive UTC datetime."""
-    return to_user_timezone(moment).date()
 
 
 def opinion_path(opinion: Opinion) -> str:

@@ -29,10 +29,8 @@ Every refusal raises `InstanceError` with a French message meant for the person.
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -59,7 +57,7 @@ from app.instances.models import (
 )
 from app.ledger.services import record_participation
 from app.notifications.services import notify, register_kind
-from app.timeutil import utcnow
+from app.timeutil import local_today, utcnow
 
 register_kind("instance.membership", _l("Instances : demandes pour rejoindre une instance et leurs réponses"))
 
@@ -90,12 +88,6 @@ RULES_FIELDS = (
     "minutes_deadline_days",
     "excluded_topics",
 )
-
-
-def local_today() -> date:
-    """Today in the centres' time zone (Europe/Paris): mandates start and end on local dates."""
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris") if has_app_context() else "Europe/Paris"
-    return datetime.now(ZoneInfo(name)).date()
 
 
 class InstanceError(Exception):

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.ledger.models import LedgerEntry
 from app.ledger.services import record_participation
 from app.notifications.services import notify, register_kind
-from app.timeutil import local_date, utcnow
+from app.timeutil import local_date, local_today, utcnow
 from app.volunteering.models import (
     Category,
     EntrySource,
@@ -233,13 +233,6 @@ def check_day(day: date, today: date | None = None) -> None:
         raise HoursError(_("La date ne peut pas être dans le futur."))
     if day < OLDEST_DAY:
         raise HoursError(_("Cette date est trop ancienne."))
-
-
-def local_today() -> date:
-    """Today in the centre's time zone (Europe/Paris by default)."""
-    from flask_babel import get_timezone
-
-    return datetime.now(get_timezone()).date()
 
 
 def _ledger_time(day: date) -> datetime:

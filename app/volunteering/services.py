@@ -18,11 +18,9 @@ time across the change to winter or summer time.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -35,7 +33,7 @@ from app.initiatives.text import search_key
 from app.ledger.models import LedgerEntry, Level
 from app.ledger.services import record_participation
 from app.notifications.services import notify, register_kind
-from app.timeutil import utcnow
+from app.timeutil import from_local, to_local, utcnow
 from app.volunteering.hours import propose_shift_hours, withdraw_shift_proposal
 from app.volunteering.models import (
     Category,
@@ -78,19 +76,9 @@ class VolunteeringError(Exception):
 # --- time -------------------------------------------------------------------------------------------
 
 
-def local_zone() -> ZoneInfo:
-    """The centre's wall-clock time zone (Europe/Paris unless configured otherwise)."""
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris")
-
-
 def to_utc(day: date, at: time) -> datetime:
     """A local date and time as the naive UTC datetime the database stores."""
-    return datetime.combine(day, at, tzinfo=local_zone()).astimezone(UTC).replace(tzinfo=None)
-
-
-def to_local(moment: datetime) -> datetime:
-    """A stored naive UTC datetime as an aware local one."""
-    return moment.replace(tzinfo=UTC).astimezone(local_zone())
+    return from_local(datetime.combine(day, at))
 
 
 def describe_when(shift: Shift) -> str:
