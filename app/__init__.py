@@ -35,6 +35,10 @@ def create_app(config_class: type = Config) -> Flask:
     from app.calendar.routes import bp as calendar_bp
     from app.centres.routes import bp as centres_bp
     from app.core.routes import bp as core_bp
+    from app.evaluation.data_routes import bp as evaluation_data_bp
+    from app.evaluation.export_routes import bp as evaluation_exports_bp
+    from app.evaluation.project_routes import bp as social_project_bp
+    from app.evaluation.routes import bp as evaluation_bp
     from app.initiatives.moderation_routes import bp as initiative_comments_bp
     from app.initiatives.poster_routes import bp as initiative_media_bp
     from app.initiatives.routes import bp as initiatives_bp
@@ -58,9 +62,14 @@ def create_app(config_class: type = Config) -> Flask:
     app.register_blueprint(volunteering_bp)
     app.register_blueprint(hours_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(evaluation_bp)
+    app.register_blueprint(social_project_bp)
+    app.register_blueprint(evaluation_data_bp)
+    app.register_blueprint(evaluation_exports_bp)
 
     from app import cli, errors, templating
     from app.accounts import home as _accounts_home  # noqa: F401  (home page blocks)
+    from app.evaluation import permissions as _evaluation_permissions  # noqa: F401  (template predicates)
     from app.initiatives import home as _initiatives_home  # noqa: F401
     from app.initiatives import moderation_routes
     from app.instances import calendar as _instances_calendar  # noqa: F401  (agenda source)

@@ -4,6 +4,17 @@ from app.accounts.models import EmailToken, User, UserSession
 from app.audit import AuditEvent
 from app.calendar.models import CalendarToken
 from app.centres.models import Membership, Quartier, Structure, Theme
+from app.evaluation.models import (
+    Action,
+    Axis,
+    EvaluationSnapshot,
+    HeadCount,
+    Indicator,
+    ManualFigure,
+    Objective,
+    ObjectiveLink,
+    SocialProject,
+)
 from app.initiatives.models import (
     CoLead,
     Comment,
@@ -46,6 +57,15 @@ from app.volunteering.models import (
 )
 
 __all__ = [
+    "Action",
+    "Axis",
+    "EvaluationSnapshot",
+    "HeadCount",
+    "Indicator",
+    "ManualFigure",
+    "Objective",
+    "ObjectiveLink",
+    "SocialProject",
     "CalendarToken",
     "AgendaItem",
     "Attendance",

@@ -1,0 +1,98 @@
+"""Indicators against their targets: the achieved value of each quantitative indicator computed from
+the catalogue for a period, the evidence of each qualitative one, grouped by axis and objective."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.evaluation import metrics
+from app.evaluation.models import Action, Axis, Indicator, IndicatorKind, Objective, SocialProject
+from app.extensions import db
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    axis: Axis
+    objective: Objective
+    action: Action | None
+    metric: metrics.Metric | None
+    achieved: metrics.Number | None
+
+    @property
+    def reached(self) -> bool | None:
+        """True when the achieved value meets the target (quantitative with a target), else None.
+        A target below the baseline means "go down to": reached when at or under it."""
+        target, achieved = self.indicator.target, self.achieved
+        if self.indicator.kind != IndicatorKind.QUANTITATIVE or target is None or achieved is None:
+            return None
+        baseline = self.indicator.baseline
+        if baseline is not None and target < baseline:
+            return Decimal(achieved) <= target
+        return Decimal(achieved) >= target
+
+
+def project_tree(project: SocialProject) -> list[Axis]:
+    """The project's axes with their objectives and actions loaded (three queries, whatever the size)."""
+    return list(
+        db.session.scalars(
+            sa.select(Axis)
+            .where(Axis.project_id == project.id)
+            .order_by(Axis.position, Axis.id)
+            .options(selectinload(Axis.objectives).selectinload(Objective.actions))
+        )
+    )
+
+
+def indicator_rows(project: SocialProject, start: date, end: date) -> list[IndicatorRow]:
+    """Every indicator of the project, in the order of the tree, with its achieved value over
+    [start, end] for the project's centre. Quantitative indicators sharing a scope are computed
+    together (one SELECT per distinct age filter)."""
+    indicators = list(
+        db.session.scalars(
+            sa.select(Indicator)
+            .where(Indicator.project_id == project.id)
+            .options(
+                selectinload(Indicator.objective).selectinload(Objective.axis),
+                selectinload(Indicator.action).selectinload(Action.objective).selectinload(Objective.axis),
+            )
+        )
+    )
+    by_bracket: dict = {}
+    for indicator in indicators:
+        if indicator.kind == IndicatorKind.QUANTITATIVE and indicator.metric_code:
+            by_bracket.setdefault(indicator.age_bracket, set()).add(indicator.metric_code)
+    values: dict = {}
+    for bracket, codes in by_bracket.items():
+        scope = metrics.Scope.of(project.structure_id, start, end, age_bracket=bracket)
+        for code, figure in metrics.compute(codes, scope).items():
+            values[(bracket, code)] = figure.value
+    rows = []
+    for indicator in indicators:
+        objective = indicator.objective or indicator.action.objective
+        metric = metrics.get(indicator.metric_code) if indicator.metric_code else None
+        achieved = values.get((indicator.age_bracket, indicator.metric_code)) if metric else None
+        rows.append(IndicatorRow(indicator, objective.axis, objective, indicator.action, metric, achieved))
+    rows.sort(key=lambda r: _tree_key(r))
+    return rows
+
+
+def _tree_key(row: IndicatorRow) -> tuple:
+    objective = row.objective
+    parent = objective.parent
+    general = parent or objective
+    return (
+        row.axis.position,
+        row.axis.id,
+        general.position,
+        general.id,
+        objective.position if parent else -1,
+        objective.id if parent else -1,
+        row.action.position if row.action else -1,
+        row.action.id if row.action else -1,
+        row.indicator.position,
+        row.indicator.id,
+    )
