@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from app.accounts.on_behalf import acting_for, acting_person
 from app.audit import log_event
 from app.centres.current import current_structure
+from app.exports import to_csv, to_xlsx
 from app.extensions import db
 from app.forms import EmptyForm
 from app.htmx import redirect_to, render_page, wanted_fragment
@@ -570,10 +571,10 @@ def export(what: str, fmt: str):
     db.session.commit()
     name = exports.filename(stem, start, end, fmt)
     if fmt == "csv":
-        body, mimetype = exports.to_csv(header, rows), "text/csv; charset=utf-8"
+        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
     else:
         sheet = _("Heures") if what == "heures" else _("Relevés")
-        body = exports.to_xlsx(header, rows, sheet)
+        body = to_xlsx(header, rows, sheet)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

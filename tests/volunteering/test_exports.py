@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from app import exports
 from app.audit import AuditEvent
 from app.centres.models import Role
 from app.extensions import db
-from app.volunteering import exports
+from app.volunteering import exports as volunteering_exports
 from app.volunteering.models import Category
 from tests.volunteering.factories import make_mission
 from tests.volunteering.hours_factories import validated
@@ -81,7 +82,7 @@ def data(structure, make_user):
 
 
 def test_entries_table(data, structure):
-    header, rows = exports.entries_table([structure.id], date(2026, 1, 1), date(2026, 12, 31))
+    header, rows = volunteering_exports.entries_table([structure.id], date(2026, 1, 1), date(2026, 12, 31))
     assert header[:4] == ["Date", "Bénévole", "Catégorie", "Heures"]
     assert [(r[0], r[1], r[3], r[10]) for r in rows] == [
         (date(2026, 1, 1), EVIL, Decimal("2.50"), Decimal("30.05")),
