@@ -142,6 +142,7 @@ def seed_demo(extra_habitants: int = 0) -> int:
             1950 + n % 60,
         )
     db.session.flush()
+    from app.evaluation.demo import seed_evaluation
     from app.initiatives.demo import seed_initiatives  # features sit above the foundation
     from app.instances.demo import seed_instances
     from app.volunteering.demo import seed_volunteering
@@ -152,4 +153,5 @@ def seed_demo(extra_habitants: int = 0) -> int:
     db.session.flush()
     seed_instances(structure)
     seed_volunteering(structure)  # after the instances: their meetings propose governance hours
+    seed_evaluation(structure)  # last: tags the initiatives, instances and missions above
     return created
