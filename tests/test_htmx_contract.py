@@ -6,6 +6,7 @@ The fragments a route declares are discovered by watching `app.htmx.wanted_fragm
 """
 
 import re
+from datetime import date
 
 import pytest
 from flask import request
@@ -29,6 +30,7 @@ NOT_PAGES = {
     "calendar.download",  # ICS files
     "calendar.feed",
     "hours.export",  # CSV and XLSX files
+    "evaluation_exports.export",  # CSV and XLSX files
     "meetings.instance_feed",  # ICS file
 }
 #: Pages that send a logged-in person elsewhere: opened anonymously.
@@ -95,8 +97,10 @@ def url_values(structure, make_user):
     instance, chair_seat, join_request = _instance_with_seats(structure, admin, habitant)
     meeting, closed_meeting, agenda_item, follow_up = _meetings(instance, admin)
     motion, draft_motion, opinion = _votes(structure, instance, meeting, admin)
+    evaluation = _evaluation(structure, admin)
     db.session.commit()
     return {
+        **evaluation,
         "user_id": habitant.id,
         "quartier_id": structure.quartiers[0].id,
         "theme_id": structure.themes[0].id,
@@ -124,6 +128,36 @@ def url_values(structure, make_user):
         "motion_id:votes.edit": draft_motion.id,
         "opinion_id": opinion.id,
         "admin": admin,
+    }
+
+
+def _evaluation(structure, admin) -> dict:
+    """A projet social with one of each level, and a headcount (evaluation pages)."""
+    from app.evaluation import services
+    from app.evaluation.models import IndicatorKind, SnapshotKind
+    from app.evaluation.snapshots import take_snapshot
+
+    project = services.create_project(
+        structure, {"title": "Vivre ensemble", "starts_on": date(2024, 1, 1), "ends_on": date(2027, 12, 31)}, by=admin
+    )
+    axis = services.add_axis(project, {"title": "Participation"}, by=admin)
+    objective = services.add_objective(axis, {"title": "Agir ensemble"}, by=admin)
+    action = services.add_action(objective, {"title": "Comité d'usagers"}, by=admin)
+    indicator = services.add_indicator(
+        {"title": "Bénévoles", "kind": IndicatorKind.QUANTITATIVE, "metric_code": "B1"}, by=admin, objective=objective
+    )
+    headcount = services.record_headcount(
+        structure, {"occurred_on": date(2025, 6, 21), "label": "Fête de quartier", "total": 42}, by=admin
+    )
+    snapshot = take_snapshot(project, SnapshotKind.ANNUAL, date(2025, 1, 1), date(2025, 12, 31), admin, "Bilan 2025")
+    return {
+        "snapshot_id": snapshot.id,
+        "project_id": project.id,
+        "axis_id": axis.id,
+        "objective_id": objective.id,
+        "action_id": action.id,
+        "indicator_id": indicator.id,
+        "headcount_id": headcount.id,
     }
 
 

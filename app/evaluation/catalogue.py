@@ -1,65 +1,72 @@
 """The metrics of domain.md §9, registered into `app.evaluation.metrics.REGISTRY`.
 
-Definitions are the domain's, in French (msgids), shown next to every figure.
+Definitions are the domain's, in French (msgids), shown next to every figure. The metrics live by
+family in catalogue_volunteering.py (B), catalogue_instances.py (P), catalogue_initiatives.py (I)
+and catalogue_publics.py (U); the direction's manual figures of resources (R1, R2) are here.
+
+Registered: B1–B10, B12–B14; P1–P9 (with P7D, the median days of P7), P11; I1–I5, I8–I10;
+U1–U3, U5–U9; R1_STAFF, R1_FTE, R1_CDI, R2_BUDGET, R2_CAF. Manual (entered, never invented): U3,
+U7, U8, R1_*, R2_*.
+
+Not computed (not registered), because the platform holds no data for them:
+- I6 (funds granted) and I7 (leverage): there are no funds, envelopes, grants or co-funding
+  amounts, only the budget an initiative asks for;
+- U4 (families reached by collective family actions): there are no households, and named
+  attendance at plan d'action sessions is not recorded (only anonymous headcounts);
+- P10 (participants in the projet-social process): there is no diagnostic or evaluation
+  contribution feature (questionnaires, workshops) to count from;
+- B11 (parcours d'engagement transitions): the cohort rules (who is followed from year N-1 to N,
+  over several centres, over the projet-social period) are not settled in domain.md; P11 gives the
+  distribution by highest level for any period, from the same ledger.
 """
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.evaluation.metrics import Figure, Scope, Unit, register
-from app.evaluation.models import HeadCount
-from app.extensions import db
-from app.volunteering import reports as volunteering
-
-
-def _count_distinct_persons(query: sa.Select) -> sa.ScalarSelect:
-    sub = query.subquery()
-    return sa.select(sa.func.count(sa.distinct(sub.c.person_id))).scalar_subquery()
-
-
-# --- 9.1 Volunteering ------------------------------------------------------------------------------
-
-
-@register(
-    "B1",
-    _l("Bénévoles"),
-    volunteering.DEFINITIONS["B1"],
-    Unit.PERSONS,
-    maps_to="SEN; PS",
-    senacs=True,
+from app.evaluation import (  # noqa: F401  (importing registers the metrics)
+    catalogue_initiatives,
+    catalogue_instances,
+    catalogue_publics,
+    catalogue_volunteering,
 )
-def b1(scope: Scope) -> sa.ScalarSelect:
-    return volunteering._count(volunteering.b1_persons(list(scope.structure_ids), scope.start, scope.end))
+from app.evaluation.metrics import Unit, register_manual
 
+# --- Resources (manual: entered by the direction for a calendar year) ----------------------------
 
-# --- 9.4 Publics -----------------------------------------------------------------------------------
-
-
-@register(
-    "U1",
-    _l("Personnes touchées"),
+register_manual(
+    "R1_STAFF",
+    _l("Salariés"),
+    _l("Personnes salariées au 31 décembre, tous contrats, saisies par la direction."),
+    Unit.PERSONS,
+    maps_to="SEN emplois",
+)
+register_manual(
+    "R1_FTE",
+    _l("ETP salariés"),
+    _l("Équivalents temps plein salariés de l'année, saisis par la direction."),
+    Unit.FTE,
+    maps_to="SEN emplois",
+)
+register_manual(
+    "R1_CDI",
+    _l("Part de CDI"),
+    _l("Part des salariés en contrat à durée indéterminée au 31 décembre, saisie par la direction."),
+    Unit.PERCENT,
+    maps_to="SEN emplois",
+)
+register_manual(
+    "R2_BUDGET",
+    _l("Budget"),
+    _l("Total des charges de l'exercice (budget réalisé), saisi par la direction."),
+    Unit.EUROS,
+    maps_to="SEN finances",
+)
+register_manual(
+    "R2_CAF",
+    _l("Financements de la Caf"),
     _l(
-        "Personnes inscrites distinctes ayant au moins une présence ou une participation comptée pendant la "
-        "période. Les comptages anonymes sont donnés à côté, jamais additionnés."
+        "Financements de la Caf de l'exercice (prestations de service animation globale, familles, autres "
+        "aides), saisis par la direction."
     ),
-    Unit.PERSONS,
-    maps_to="SEN",
-    senacs=True,
-    age_filter=True,
-    kind="query",
+    Unit.EUROS,
+    maps_to="SEN finances",
 )
-def u1(scope: Scope) -> Figure:
-    from app.evaluation.metrics import REGISTRY
-
-    persons = _count_distinct_persons(scope.ledger())
-    anonymous = (
-        sa.select(sa.func.coalesce(sa.func.sum(HeadCount.total), 0))
-        .where(
-            HeadCount.structure_id.in_(scope.structure_ids),
-            HeadCount.occurred_on >= scope.start,
-            HeadCount.occurred_on <= scope.end,
-        )
-        .scalar_subquery()
-    )
-    named, tallied = db.session.execute(sa.select(persons, anonymous)).one()
-    return Figure(REGISTRY["U1"], named, anonymous=int(tallied or 0))

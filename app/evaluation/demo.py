@@ -1,5 +1,6 @@
-"""Demo evaluation for `flask seed`: La Passerelle's projet social 2024–2027 (three axes, objectives,
-fiches action, indicators with baselines and targets), the objectives the demo initiatives,
+"""Demo evaluation for `flask seed`: La Passerelle's four-year projet social starting last January
+(three axes, objectives, fiches action, indicators with baselines and targets), the objectives the
+demo initiatives,
 instances and missions serve, anonymous headcounts of the last two years, and the direction's
 manual figures (staff, budget, adhérents, partners).
 
@@ -39,7 +40,7 @@ from app.volunteering.models import Mission
 PROJECT = {
     "title": "Vivre et agir ensemble aux Buers et à Saint-Jean",
     "summary": (
-        "Projet social 2024-2027 agréé par la Caf du Rhône. Issu du diagnostic partagé de 2023 "
+        "Projet social agréé pour quatre ans par la Caf du Rhône. Issu du diagnostic partagé "
         "(questionnaire auprès de 212 habitants, quatre ateliers de quartier), il poursuit trois axes : "
         "la participation des habitants, le soutien aux familles, la solidarité de proximité."
     ),
@@ -70,7 +71,7 @@ AXES = [
                                 "metric_code": "P3",
                                 "baseline": "22",
                                 "target": "40",
-                                "comment": "Objectif : doubler la participation entre 2023 et 2027.",
+                                "comment": "Objectif : presque doubler la participation sur la durée du projet.",
                             },
                             {
                                 "title": "Avis du comité d'usagers suivis d'une réponse du CA",

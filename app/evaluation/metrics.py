@@ -203,6 +203,12 @@ def percent(numerator: Number | None, denominator: Number | None) -> Decimal | N
     return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def count_persons(query: sa.Select) -> sa.ScalarSelect:
+    """Distinct persons (`person_id`) of a query, e.g. `count_persons(scope.ledger())`."""
+    sub = query.subquery()
+    return sa.select(sa.func.count(sa.distinct(sub.c.person_id))).scalar_subquery()
+
+
 def compute(codes: Iterable[str], scope: Scope) -> dict[str, Figure]:
     """The figures of `codes` for `scope`: every scalar and ratio metric in one SELECT, then each
     query metric, then the manual figures in one SELECT. Unknown codes are skipped."""
@@ -242,7 +248,9 @@ def _number(value) -> Number:
 
 
 def _manual_figures(metrics: list[Metric], scope: Scope) -> dict[str, Figure]:
-    """Manual figures of the scope's last calendar year, summed over its centres; None if none entered."""
+    """Manual figures of the scope's last calendar year, summed over its centres; None if none entered.
+    A share (percent) does not add up: over several centres it is the mean weighted by nothing we
+    know, so it is left out (None) unless a single centre entered it."""
     from app.evaluation.models import ManualFigure
 
     rows = db.session.execute(
@@ -254,7 +262,11 @@ def _manual_figures(metrics: list[Metric], scope: Scope) -> dict[str, Figure]:
         )
         .group_by(ManualFigure.code)
     ).all()
-    found = {code: total for code, total, _count in rows}
+    found = {
+        code: total
+        for code, total, count in rows
+        if count == 1 or REGISTRY[code].unit not in (Unit.PERCENT, Unit.RATIO)
+    }
     return {m.code: Figure(m, found.get(m.code)) for m in metrics}
 
 

@@ -1,0 +1,355 @@
+"""The dashboard's read side: key figures against the previous period, the monthly trend, the profile
+of the persons reached (age, quartier, QPV), the parcours d'engagement funnel and the retention.
+
+Each function is a fixed number of SQL queries whatever the data: the key figures are
+`metrics.compute` of a few codes (one SELECT for every scalar metric) for the period and the previous
+one, then one GROUP BY for the months and one for the whole profile, folded in Python over a few
+dozen grouped rows (never over persons).
+
+The whole catalogue (`catalogue_figures`) is its own page, loaded into the dashboard by htmx when
+scrolled to: each "query" metric of the catalogue runs its own queries, which the dashboard's budget
+(12 queries a page) cannot hold.
+
+**Who is counted** is the ledger's one definition (`Scope.ledger()`, i.e.
+`app.ledger.queries.counted_entries`): registered persons with at least one counted act in the
+period; staff acting as staff, test and blocked accounts left out; anonymised accounts kept.
+
+**A person with acts in two age brackets, quartiers or QPV states** (a birthday, a move) is counted
+once, by their **latest act in the period** (demographics as they were then). So each breakdown adds
+up to the persons reached (U1, named part).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import AgeBracket
+from app.centres.models import Quartier
+from app.evaluation import metrics
+from app.evaluation.metrics import Family, Figure, Metric, Number, Scope
+from app.extensions import db
+from app.ledger.models import LedgerEntry, Level
+from app.timeutil import from_local
+
+#: Key figures of the dashboard, in this order; codes not (yet) in the catalogue are skipped.
+KEY_CODES = ("U1", "B1", "B3", "B6", "P3", "P9", "I1", "I2", "I10")
+
+#: SENACS age brackets (domain.md §1.2) from the ledger's brackets at the time of the act.
+SENACS_BRACKETS = (
+    ("0-10", _l("0 à 10 ans"), (AgeBracket.CHILD,)),
+    ("11-25", _l("11 à 25 ans"), (AgeBracket.TEEN, AgeBracket.YOUNG)),
+    ("26-59", _l("26 à 59 ans"), (AgeBracket.ADULT,)),
+    ("60+", _l("60 ans et plus"), (AgeBracket.SENIOR,)),
+)
+NOT_GIVEN = _l("Non renseigné")
+
+
+# --- key figures ---------------------------------------------------------------------------------
+
+
+@dataclass
+class KeyFigure:
+    """A figure of the period with the same figure over the previous period."""
+
+    metric: Metric
+    figure: Figure
+    previous: Number | None
+
+    @property
+    def value(self) -> Number | None:
+        return self.figure.value
+
+    @property
+    def change(self) -> Number | None:
+        """Difference with the previous period (points for a percentage); None when not comparable."""
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def direction(self) -> str | None:
+        """ "up", "down", "same" or None (not comparable)."""
+        change = self.change
+        if change is None:
+            return None
+        return "up" if change > 0 else "down" if change < 0 else "same"
+
+
+@dataclass
+class Catalogue:
+    """Every figure of the catalogue for the period, by family (manual ones may be not entered)."""
+
+    families: list[tuple[Family, list[tuple[Metric, Figure | None]]]]
+
+
+def key_figures(scope: Scope, profile: "ReachProfile") -> list[KeyFigure]:
+    """The key figures of `scope` against the previous period (codes missing from the catalogue skipped).
+
+    Queries: `compute` of the key codes (one SELECT for the scalars, one per query metric), then the
+    same for the previous period, except the persons reached (U1): `profile` counted them already
+    with the same definition (`Scope.ledger()`), which spares a query."""
+    current = metrics.compute(KEY_CODES, scope)
+    keys = [code for code in KEY_CODES if code in current and not current[code].metric.manual]
+    from_profile = {"U1": profile.previous_persons}
+    wanted = [code for code in keys if not (code in from_profile and current[code].metric.query is not None)]
+    previous = metrics.compute(wanted, scope.previous()) if wanted else {}
+    return [
+        KeyFigure(
+            current[code].metric, current[code], previous[code].value if code in previous else from_profile.get(code)
+        )
+        for code in keys
+    ]
+
+
+def catalogue_figures(scope: Scope) -> Catalogue:
+    """Every metric of the catalogue for `scope`, by family: one `compute` (one SELECT for the scalar
+    and ratio metrics, one per query metric, one for the manual figures)."""
+    everything = metrics.catalogue()
+    figures = metrics.compute([m.code for m in everything], scope)
+    families: dict[Family, list] = {}
+    for metric in everything:
+        families.setdefault(metric.family, []).append((metric, figures.get(metric.code)))
+    return Catalogue(list(families.items()))
+
+
+# --- the monthly trend ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthPersons:
+    #: First day of the month (the first bucket may start later, on the period's first day).
+    month: date
+    persons: int
+
+
+def month_starts(start: date, end: date) -> list[date]:
+    """The first day of each month that the period touches."""
+    months, current = [], date(start.year, start.month, 1)
+    while current <= end:
+        months.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def persons_by_month(scope: Scope) -> list[MonthPersons]:
+    """Distinct persons with a counted act in each month of the period (local months), one query.
+
+    Months are cut at local midnight on the 1st (as the period is), by a CASE over the boundaries,
+    which reads the same on SQLite and PostgreSQL."""
+    months = month_starts(scope.start, scope.end)
+    rows = scope.ledger().with_only_columns(LedgerEntry.person_id, LedgerEntry.occurred_at).subquery()
+    bounds = [from_local(datetime.combine(m, time.min)) for m in months[1:]]
+    if bounds:
+        bucket = sa.case(*((rows.c.occurred_at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
+    else:
+        bucket = sa.literal(0)
+    # GROUP BY a column of a subquery (not the CASE itself): PostgreSQL would see the CASE's bound
+    # parameters in GROUP BY as a different expression from the SELECT list's.
+    bucketed = sa.select(rows.c.person_id, bucket.label("month")).subquery()
+    counts = dict(
+        db.session.execute(
+            sa.select(bucketed.c.month, sa.func.count(sa.distinct(bucketed.c.person_id))).group_by(bucketed.c.month)
+        ).all()
+    )
+    return [MonthPersons(month, int(counts.get(i, 0))) for i, month in enumerate(months)]
+
+
+# --- the persons reached: profile, funnel, retention ---------------------------------------------
+
+
+@dataclass
+class ReachProfile:
+    """Persons reached in the period, their profile and engagement, and who came back."""
+
+    #: Distinct persons with a counted act in the period (U1 without the anonymous headcounts).
+    persons: int = 0
+    #: The same over the previous period (`Scope.previous()`), and how many of them came back.
+    previous_persons: int = 0
+    kept: int = 0
+    #: Persons by the highest participation level they reached in the period.
+    levels: dict[Level, int] = field(default_factory=lambda: dict.fromkeys(Level, 0))
+    by_age: list[tuple[str, int]] = field(default_factory=list)
+    by_quartier: list[tuple[str, int]] = field(default_factory=list)
+    by_qpv: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def retention(self) -> Decimal | None:
+        """Persons of the previous period also active in this one ÷ persons of the previous period."""
+        return metrics.percent(self.kept, self.previous_persons)
+
+    @property
+    def funnel(self) -> list[tuple[Level, int]]:
+        """Persons whose highest level in the period is at least Lk, for each k (L0 = everybody)."""
+        steps, at_least = [], 0
+        for level in sorted(Level, reverse=True):
+            at_least += self.levels.get(level, 0)
+            steps.append((level, at_least))
+        return steps[::-1]
+
+
+def reach_profile(scope: Scope, quartier_label=None) -> ReachProfile:
+    """Profile of the persons reached in `scope`, the funnel and the retention, in ONE query.
+
+    This period's acts are ranked per person, latest first (a window over this period only): one row
+    per person keeps their highest level and the age bracket, quartier and QPV flag of their latest
+    act. The previous period's persons are added (UNION ALL) with a mark, then everything is counted
+    GROUP BY (present before, present now, level, bracket, quartier, QPV): a few dozen rows to fold,
+    whatever the data.
+
+    `quartier_label(name, structure_id)` names a quartier (e.g. with its centre, for several centres).
+    """
+    rows = (
+        scope.ledger()
+        .with_only_columns(
+            LedgerEntry.id,
+            LedgerEntry.person_id,
+            LedgerEntry.occurred_at,
+            LedgerEntry.level,
+            LedgerEntry.age_bracket,
+            LedgerEntry.quartier_id,
+            sa.case((LedgerEntry.in_qpv.is_(True), 1), (LedgerEntry.in_qpv.is_(False), 0)).label("qpv"),
+        )
+        .subquery()
+    )
+    ranked = sa.select(
+        rows,
+        sa.func.row_number()
+        .over(partition_by=rows.c.person_id, order_by=(rows.c.occurred_at.desc(), rows.c.id.desc()))
+        .label("rn"),
+    ).subquery()
+    latest = ranked.c.rn == 1
+    now = sa.select(
+        ranked.c.person_id,
+        sa.literal(1).label("now"),
+        sa.func.max(ranked.c.level).label("level"),
+        sa.func.max(sa.case((latest, ranked.c.age_bracket))).label("bracket"),
+        sa.func.max(sa.case((latest, ranked.c.quartier_id))).label("quartier_id"),
+        sa.func.max(sa.case((latest, ranked.c.qpv))).label("qpv"),
+    ).group_by(ranked.c.person_id)
+    before = (
+        scope.previous()
+        .ledger()
+        .with_only_columns(
+            LedgerEntry.person_id,
+            sa.literal(0).label("now"),
+            # Typed NULLs: PostgreSQL matches the UNION's column types.
+            sa.cast(sa.null(), sa.SmallInteger).label("level"),
+            sa.cast(sa.null(), sa.String(8)).label("bracket"),
+            sa.cast(sa.null(), sa.Integer).label("quartier_id"),
+            sa.cast(sa.null(), sa.Integer).label("qpv"),
+        )
+        .distinct()
+    )
+    both = sa.union_all(now, before).subquery()
+    per_person = (
+        sa.select(
+            sa.func.max(both.c.now).label("now"),
+            sa.func.min(both.c.now).label("first"),
+            sa.func.max(both.c.level).label("level"),
+            sa.func.max(both.c.bracket).label("bracket"),
+            sa.func.max(both.c.quartier_id).label("quartier_id"),
+            sa.func.max(both.c.qpv).label("qpv"),
+        )
+        .group_by(both.c.person_id)
+        .subquery()
+    )
+    columns = (
+        per_person.c.now,
+        per_person.c.first,
+        per_person.c.level,
+        per_person.c.bracket,
+        per_person.c.quartier_id,
+        per_person.c.qpv,
+        Quartier.name,
+        Quartier.structure_id,
+    )
+    query = (
+        sa.select(*columns, sa.func.count())
+        .select_from(per_person)
+        .outerjoin(Quartier, Quartier.id == per_person.c.quartier_id)
+        .group_by(*columns)
+    )
+    return _fold(db.session.execute(query).all(), quartier_label)
+
+
+def _fold(rows, quartier_label) -> ReachProfile:
+    """Add up the grouped rows (a few dozen) into the profile."""
+    profile = ReachProfile()
+    ages: dict[str, int] = {}
+    quartiers: dict[int | None, tuple[str, int]] = {}
+    qpv = {1: 0, 0: 0, None: 0}
+    for now, first, level, bracket, quartier_id, in_qpv, quartier_name, structure_id, count in rows:
+        if first == 0:
+            profile.previous_persons += count
+            if now == 1:
+                profile.kept += count
+        if now != 1:
+            continue
+        profile.persons += count
+        if level is not None:
+            profile.levels[Level(level)] += count
+        key = _senacs_bracket(bracket)
+        ages[key] = ages.get(key, 0) + count
+        if quartier_id is None or quartier_name is None:
+            label = str(_l("Quartier non renseigné"))
+            quartier_id = None
+        else:
+            label = quartier_label(quartier_name, structure_id) if quartier_label else quartier_name
+        _name, before = quartiers.get(quartier_id, (label, 0))
+        quartiers[quartier_id] = (label, before + count)
+        qpv[None if in_qpv is None else int(in_qpv)] += count
+    profile.by_age = [(str(label), ages.get(key, 0)) for key, label, _members in SENACS_BRACKETS]
+    profile.by_age.append((str(NOT_GIVEN), ages.get("", 0)))
+    named = sorted((v for k, v in quartiers.items() if k is not None), key=lambda item: (-item[1], item[0]))
+    unknown = [v for k, v in quartiers.items() if k is None]
+    profile.by_quartier = named + unknown
+    profile.by_qpv = [
+        (str(_l("En quartier prioritaire (QPV)")), qpv[1]),
+        (str(_l("Hors QPV")), qpv[0]),
+        (str(NOT_GIVEN), qpv[None]),
+    ]
+    return profile
+
+
+def _senacs_bracket(bracket) -> str:
+    if bracket is None:
+        return ""
+    value = AgeBracket(bracket)
+    for key, _label, members in SENACS_BRACKETS:
+        if value in members:
+            return key
+    return ""
+
+
+# --- indicators by axis, objective and action ----------------------------------------------------
+
+
+@dataclass
+class ObjectiveGroup:
+    """An objective with its own indicators, then each action's indicators."""
+
+    objective: object
+    indicators: list = field(default_factory=list)
+    actions: list[tuple[object, list]] = field(default_factory=list)
+
+
+def indicator_groups(rows: list) -> list[tuple[object, list[ObjectiveGroup]]]:
+    """`indicators.indicator_rows` (already in the order of the tree) as axis → objective → action."""
+    axes: list[tuple[object, list[ObjectiveGroup]]] = []
+    for row in rows:
+        if not axes or axes[-1][0].id != row.axis.id:
+            axes.append((row.axis, []))
+        objectives = axes[-1][1]
+        if not objectives or objectives[-1].objective.id != row.objective.id:
+            objectives.append(ObjectiveGroup(row.objective))
+        group = objectives[-1]
+        if row.action is None:
+            group.indicators.append(row)
+        elif group.actions and group.actions[-1][0].id == row.action.id:
+            group.actions[-1][1].append(row)
+        else:
+            group.actions.append((row.action, [row]))
+    return axes
