@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.evaluation import metrics
 from app.evaluation.models import Action, Axis, Indicator, IndicatorKind, Objective, SocialProject
@@ -49,20 +49,21 @@ def project_tree(project: SocialProject) -> list[Axis]:
 
 def indicator_rows(project: SocialProject, start: date, end: date) -> list[IndicatorRow]:
     """Every indicator of the project, in the order of the tree, with its achieved value over
-    [start, end] for the project's centre. Quantitative indicators sharing a scope are computed
-    together (one SELECT per distinct age filter)."""
-    indicators = list(
-        db.session.scalars(
-            sa.select(Indicator)
-            .where(Indicator.project_id == project.id)
-            .options(
-                selectinload(Indicator.objective).selectinload(Objective.axis),
-                selectinload(Indicator.action).selectinload(Action.objective).selectinload(Objective.axis),
-            )
-        )
+    [start, end] for the project's centre. The indicators with their action, objective, general
+    objective and axis come in one query; quantitative indicators sharing a scope are computed
+    together (one SELECT per distinct age filter, plus the query metrics asked for)."""
+    parent = aliased(Objective)
+    rows_query = (
+        sa.select(Indicator, Objective, Axis, Action, parent)
+        .outerjoin(Action, Action.id == Indicator.action_id)
+        .join(Objective, Objective.id == sa.func.coalesce(Indicator.objective_id, Action.objective_id))
+        .join(Axis, Axis.id == Objective.axis_id)
+        .outerjoin(parent, parent.id == Objective.parent_id)
+        .where(Indicator.project_id == project.id)
     )
+    loaded = db.session.execute(rows_query).all()
     by_bracket: dict = {}
-    for indicator in indicators:
+    for indicator, *_rest in loaded:
         if indicator.kind == IndicatorKind.QUANTITATIVE and indicator.metric_code:
             by_bracket.setdefault(indicator.age_bracket, set()).add(indicator.metric_code)
     values: dict = {}
@@ -71,12 +72,11 @@ def indicator_rows(project: SocialProject, start: date, end: date) -> list[Indic
         for code, figure in metrics.compute(codes, scope).items():
             values[(bracket, code)] = figure.value
     rows = []
-    for indicator in indicators:
-        objective = indicator.objective or indicator.action.objective
+    for indicator, objective, axis, action, _parent in loaded:
         metric = metrics.get(indicator.metric_code) if indicator.metric_code else None
         achieved = values.get((indicator.age_bracket, indicator.metric_code)) if metric else None
-        rows.append(IndicatorRow(indicator, objective.axis, objective, indicator.action, metric, achieved))
-    rows.sort(key=lambda r: _tree_key(r))
+        rows.append(IndicatorRow(indicator, axis, objective, action, metric, achieved))
+    rows.sort(key=_tree_key)
     return rows
 
 

@@ -104,10 +104,11 @@ def key_figures(scope: Scope, profile: "ReachProfile") -> list[KeyFigure]:
     ]
 
 
-def catalogue_figures(scope: Scope) -> Catalogue:
-    """Every metric of the catalogue for `scope`, by family: one `compute` (one SELECT for the scalar
-    and ratio metrics, one per query metric, one for the manual figures)."""
-    everything = metrics.catalogue()
+def catalogue_figures(scope: Scope, family: Family | None = None) -> Catalogue:
+    """The metrics of the catalogue for `scope` (of one family, or all), by family: one `compute`
+    (one SELECT for the scalar and ratio metrics, one per query metric, one for the manual figures).
+    One family at a time keeps a page within the query budget."""
+    everything = metrics.catalogue(family)
     figures = metrics.compute([m.code for m in everything], scope)
     families: dict[Family, list] = {}
     for metric in everything:

@@ -20,7 +20,7 @@ from app.evaluation import charts, queries, snapshots
 from app.evaluation.dashboard_forms import SnapshotForm
 from app.evaluation.formatting import format_figure
 from app.evaluation.indicators import indicator_rows
-from app.evaluation.metrics import Scope, Unit, percent
+from app.evaluation.metrics import Family, Scope, Unit, percent
 from app.evaluation.periods import Period, period_from_args, replace_error
 from app.evaluation.permissions import can_edit_project, can_view_all_centres, can_view_evaluation
 from app.evaluation.report import find_project
@@ -255,12 +255,18 @@ def figures():
     """Every metric of the catalogue by family, with its definition and unit, for the period."""
     selection, period, scope = _scope()
     links = dict(selection.args(), **period.args())
+    try:
+        family = Family(request.args.get("famille", Family.VOLUNTEERING.value))
+    except ValueError:
+        family = Family.VOLUNTEERING
     return render_page(
         "evaluation/figures.html",
         FIGURES_FRAGMENT,
         selection=selection,
         period=period,
-        catalogue=queries.catalogue_figures(scope),
+        family=family,
+        families=list(Family),
+        catalogue=queries.catalogue_figures(scope, family),
         links=links,
         manual_url=endpoint_url("evaluation_data.manual_figures", annee=period.year),
         unit_label=unit_label,

@@ -214,15 +214,20 @@ def test_every_chart_is_valid_svg_with_title_and_description(client, auth, data)
         assert f"<caption>{title.text.replace(chr(39), '&#39;')}</caption>" in html
 
 
-def test_the_catalogue_page_lists_every_family(client, auth, data):
+def test_the_catalogue_page_shows_one_family_at_a_time(client, auth, data):
     auth.login(data["staff"])
-    r = client.get("/evaluation/chiffres?annee=2026")
-    assert r.status_code == 200 and "<html" in r.text
-    tables = Tables(r.text).tables
-    assert "Publics, adhérents, partenaires" in tables
+    first = client.get("/evaluation/chiffres?annee=2026")
+    assert first.status_code == 200 and "<html" in first.text
+    assert list(Tables(first.text).tables) == ["Bénévolat"]
+    for family in "BPIUR":
+        assert f"famille={family}" in first.text
+    r = client.get("/evaluation/chiffres?annee=2026&famille=U")
+    assert list(Tables(r.text).tables) == ["Publics, adhérents, partenaires"]
     u1 = rows_of(r.text, "Publics, adhérents, partenaires")["U1"]
     assert u1[1].startswith("5") and "120 personnes comptées sans nom" in u1[1]
+    assert client.get("/evaluation/chiffres?annee=2026&famille=Z").status_code == 200  # unknown: the first family
     # Manual figures not entered say so (never a made-up zero).
+    r = client.get("/evaluation/chiffres?annee=2026&famille=R")
     resources = rows_of(r.text, "Moyens (saisie manuelle)")
     assert all(row[1].startswith("non saisi") for row in resources.values())
     fragment = client.get("/evaluation/chiffres?annee=2026", headers=hx("evaluation-catalogue"))

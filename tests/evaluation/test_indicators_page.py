@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from app.centres.models import Role
 from app.evaluation.models import Action, Axis, Indicator, IndicatorKind, Objective, SocialProject
@@ -195,3 +196,18 @@ def test_fragment_and_query_budget(client, auth, make_user, structure):
     with count_queries() as rows:
         indicator_rows(project, project.starts_on, project.ends_on)
     assert large.count <= 4 + 1 + rows.count
+
+
+def test_the_demo_projects_indicators_page_is_within_the_budget(client, auth):
+    """La Passerelle's demo: quantitative indicators on scalar, ratio and query metrics, and an age filter."""
+    from app.accounts.models import User
+    from app.demo import DEMO_PASSWORD, seed_demo
+    from app.extensions import db
+
+    seed_demo()
+    db.session.commit()
+    auth.login(db.session.scalar(sa.select(User).where(User.email == "admin@ensemble.test")), DEMO_PASSWORD)
+    client.get("/evaluation/indicateurs")
+    with count_queries() as page:
+        assert client.get("/evaluation/indicateurs").status_code == 200
+    assert page.count <= 12, page.statements
