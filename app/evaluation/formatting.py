@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from flask_babel import format_decimal, gettext
+from flask_babel import format_decimal, gettext, ngettext
 
 from app.evaluation.metrics import Unit
 
@@ -33,3 +33,22 @@ def format_figure(value, unit: Unit, *, masked: bool = False) -> str:
     if unit == Unit.DAYS:
         return gettext("%(value)s j", value=format_decimal(number, format="#,##0.#"))
     return format_decimal(number, format="#,##0.##")
+
+
+def unit_word(unit: Unit, value) -> str:
+    """The word after a figure, agreeing with it: "1 personne", "3 personnes", "2 familles", "1,5 ETP";
+    "" for units the figure already carries (%, €, h, j) or for "< 5" (masked) and missing values."""
+    if value is None:
+        return ""
+    if unit == Unit.PERSONS:
+        return ngettext("personne", "personnes", _plural_count(value))
+    if unit == Unit.HOUSEHOLDS:
+        return ngettext("famille", "familles", _plural_count(value))
+    if unit == Unit.FTE:
+        return gettext("ETP")
+    return ""
+
+
+def _plural_count(value) -> int:
+    # French: 0 and 1 take the singular, like 1,5 (« 1,5 personne » is rare: persons are whole).
+    return int(value) if Decimal(value) == int(value) else 2
