@@ -9,7 +9,7 @@ of a date (taken by the direction). Charts are SVG drawn on the server, always w
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
-from flask_babel import format_date, format_decimal, ngettext
+from flask_babel import format_date, format_decimal, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -64,7 +64,9 @@ def evaluation_change(key: queries.KeyFigure) -> str:
     """How much a key figure moved, in words: "12", "3,5 h", "2,5 points" (for a percentage)."""
     amount = abs(key.change or 0)
     if key.metric.unit == Unit.PERCENT:
-        return ngettext("%(num)s point", "%(num)s points", int(amount), num=format_decimal(amount, format="#,##0.#"))
+        # The number shown is formatted ("2,5"); the plural follows its whole part.
+        template = get_translations().ungettext("%(num)s point", "%(num)s points", int(amount))
+        return template % {"num": format_decimal(amount, format="#,##0.#")}
     return format_figure(amount, key.metric.unit)
 
 

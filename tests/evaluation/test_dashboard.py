@@ -350,3 +350,20 @@ def test_htmx_gets_the_dashboard_fragment_and_the_rest_the_full_page(client, aut
     # The page includes its fragment: one source of markup.
     same = client.get("/evaluation/?annee=2026", headers=hx("evaluation-dashboard")).text
     assert same.strip() in client.get("/evaluation/?annee=2026").text
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "expected"), [("82.5", "80", "2,5 points"), ("81", "80", "1 point"), ("70", "72.5", "2,5 points")]
+)
+def test_a_percentage_moves_by_points(app, now, before, expected):
+    """P9 turnout 82,5 % after 80 %: "2,5 points" (the plural follows the whole part, as in French)."""
+    from decimal import Decimal
+
+    from app.evaluation import metrics
+    from app.evaluation.queries import KeyFigure
+    from app.evaluation.routes import evaluation_change
+
+    metric = metrics.get("P9")
+    with app.test_request_context():
+        key = KeyFigure(metric, metrics.Figure(metric, Decimal(now)), Decimal(before))
+        assert evaluation_change(key) == expected
