@@ -42,18 +42,21 @@ run: seed ## Install, migrate, seed and serve on http://127.0.0.1:$(PORT) (e-mai
 		$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 lint: install ## ruff check and format check
-	$(BIN)/ruff check app tests config.py wsgi.py
-	$(BIN)/ruff format --check app tests config.py wsgi.py
+	$(BIN)/ruff check app tests bench config.py wsgi.py
+	$(BIN)/ruff format --check app tests bench config.py wsgi.py
 
 format: install ## Reformat the code
-	$(BIN)/ruff format app tests config.py wsgi.py
-	$(BIN)/ruff check --fix app tests config.py wsgi.py
+	$(BIN)/ruff format app tests bench config.py wsgi.py
+	$(BIN)/ruff check --fix app tests bench config.py wsgi.py
 
 test: install lint ## Run the whole suite (SQLite; also PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: install ## The suite without the browser journeys
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+bench: install ## Measure every page on the large centre with gunicorn (BENCH_DATABASE_URL, BENCH_ARGS=--reuse)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, node modules and the local database
 	rm -rf $(VENV) node_modules app/static/vendor instance

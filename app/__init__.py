@@ -67,7 +67,7 @@ def create_app(config_class: type = Config) -> Flask:
     app.register_blueprint(evaluation_data_bp)
     app.register_blueprint(evaluation_exports_bp)
 
-    from app import cli, errors, templating
+    from app import cli, errors, profiling, templating
     from app.accounts import home as _accounts_home  # noqa: F401  (home page blocks)
     from app.evaluation import permissions as _evaluation_permissions  # noqa: F401  (template predicates)
     from app.initiatives import home as _initiatives_home  # noqa: F401
@@ -82,4 +82,5 @@ def create_app(config_class: type = Config) -> Flask:
     moderation_routes.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    profiling.init_app(app)  # X-Query-Count and Server-Timing headers for `make bench` (off by default)
     return app

@@ -29,13 +29,55 @@ def init_app(app: Flask) -> None:
 
 @click.command("seed")
 @click.option("--habitants", default=0, show_default=True, help="Also create habitant1…habitantN@ensemble.test.")
-def seed(habitants: int) -> None:
-    """Load the demo centre and one account per role (password: ensemble-demo). Safe to run twice."""
-    from app.demo import seed_demo
+@click.option(
+    "--size",
+    type=click.Choice(["demo", "large", "federation"]),
+    default="demo",
+    show_default=True,
+    help="demo: the demo centre; large: the generated large centre; federation: 50 large centres.",
+)
+@click.option("--centres", type=click.IntRange(min=1), default=None, help="federation: how many centres (50).")
+@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True, help="Volumes × scale.")
+def seed(habitants: int, size: str, centres: int | None, scale: float) -> None:
+    """Load demo data. `--size demo` (default): the demo centre and one account per role (password
+    ensemble-demo), safe to run twice. `--size large`: the generated "large centre" of the benchmark
+    (5,000 habitants, 300,000 ledger rows…); `--size federation`: 50 such centres. Generated accounts
+    use the password ensemble-bench. Refuses a database that already has a centre of the same name."""
+    if size == "demo":
+        if centres is not None:
+            raise click.UsageError("--centres only goes with --size federation.")
+        from app.demo import seed_demo
 
-    created = seed_demo(extra_habitants=habitants)
-    db.session.commit()
-    click.echo(f"Données de démonstration prêtes ({created} compte(s) créé(s)).")
+        created = seed_demo(extra_habitants=habitants)
+        db.session.commit()
+        click.echo(f"Données de démonstration prêtes ({created} compte(s) créé(s)).")
+        return
+    _seed_generated(size, centres, scale)
+
+
+def _seed_generated(size: str, centres: int | None, scale: float) -> None:
+    from app.benchdata import BENCH_PASSWORD, BenchDataExists, generate
+
+    if size == "large" and centres is not None:
+        raise click.UsageError("--centres only goes with --size federation.")
+    count = 1 if size == "large" else (centres or 50)
+    click.echo(f"Génération de {count} centre(s) (échelle {scale:g}) dans {db.engine.url.render_as_string()}…")
+    try:
+        report = generate(count, scale=scale, progress=click.echo)
+    except BenchDataExists as error:
+        db.session.rollback()
+        raise click.ClickException(
+            f"La base contient déjà le centre « {error} » : rien n'a été écrit. "
+            "Utilisez une base vide (ou supprimez ce centre) pour générer à nouveau."
+        ) from error
+    steps = ", ".join(f"{label} {seconds:.1f} s" for label, seconds in report.timings.items() if label != "total")
+    click.echo(f"Étapes : {steps}.")
+    rows, ledger = (f"{n:,}".replace(",", "\u202f") for n in (report.total_rows, report.rows["ledger_entry"]))
+    click.echo(
+        f"Terminé en {report.timings['total']:.1f} s : {rows} lignes, dont {ledger} au journal de participation."
+    )
+    logins = ", ".join(f"{username} ({who})" for username, who in report.logins[:2] + report.logins[2:][-1:])
+    click.echo(f"Comptes : {logins}… ; mot de passe : {BENCH_PASSWORD}.")
 
 
 @click.command("create-admin")
