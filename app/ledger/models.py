@@ -43,7 +43,8 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         sa.Index("ix_ledger_entry_structure_occurred", "structure_id", "occurred_at"),
         sa.Index("ix_ledger_entry_person_occurred", "person_id", "occurred_at"),
-        sa.Index("ix_ledger_entry_object", "object_type", "object_id"),
+        # Covers "is this object's act counted?" (kind, as_staff) without reading the table.
+        sa.Index("ix_ledger_entry_object_kind", "object_type", "object_id", "kind", "as_staff"),
         sa.CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),
     )
 

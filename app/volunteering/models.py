@@ -313,6 +313,8 @@ class HourEntry(db.Model):
         sa.UniqueConstraint("person_id", "signup_id", name="uq_hour_entry_signup"),
         sa.UniqueConstraint("person_id", "meeting_id", name="uq_hour_entry_meeting"),
         sa.Index("ix_hour_entry_structure_day", "structure_id", "day"),
+        # The validation queue and the reports filter on status first.
+        sa.Index("ix_hour_entry_structure_status_day", "structure_id", "status", "day"),
         sa.Index("ix_hour_entry_person_day", "person_id", "day"),
         sa.CheckConstraint("hours > 0 AND hours <= 24", name="hours_in_a_day"),
     )

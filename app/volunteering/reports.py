@@ -100,15 +100,14 @@ def counted_hours(structure_ids, start: date | None, end: date | None, *columns)
 
     `columns` are what to select (default: the HourEntry rows).
     """
-    counted_act = (
-        sa.select(LedgerEntry.id)
-        .where(
-            LedgerEntry.kind == LEDGER_KIND,
+    # A semi-join on the ledger rows of validated hours (not a correlated EXISTS per entry): the
+    # database reads those rows once, through ix_ledger_entry_object_kind.
+    counted_act = HourEntry.id.in_(
+        sa.select(LedgerEntry.object_id).where(
             LedgerEntry.object_type == "hourentry",
-            LedgerEntry.object_id == HourEntry.id,
+            LedgerEntry.kind == LEDGER_KIND,
             LedgerEntry.as_staff.is_(False),
         )
-        .exists()
     )
     query = (
         sa.select(*(columns or (HourEntry,)))
