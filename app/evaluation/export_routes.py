@@ -1,22 +1,20 @@
 """What leaves the centre: CSV/XLSX tables, the SENACS aide-à-la-saisie sheet, the printable
 projet social evaluation report ("< 5" masking everywhere)."""
 
-from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, Response, abort, request
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from app.audit import log_event
-from app.centres.current import active_structures, current_structure
+from app.centres.current import active_structures
 from app.centres.models import Structure
 from app.evaluation import report, senacs, tables
 from app.evaluation.formatting import format_figure, is_masked
 from app.evaluation.metrics import Unit
 from app.evaluation.periods import Period, period_from_args
-from app.evaluation.permissions import can_view_all_centres, can_view_evaluation
+from app.evaluation.permissions import can_view_all_centres
+from app.evaluation.selection import endpoint_url, select_centres
 from app.exports import to_csv, to_xlsx
 from app.extensions import db
 from app.htmx import render_page
@@ -50,63 +48,9 @@ def _unmasked_figure(value, unit: Unit = Unit.PERSONS) -> str:
 # --- which centres ------------------------------------------------------------------------------
 
 
-@dataclass
-class Selection:
-    """The centres a page is about: one (`structure`), or every centre for a platform admin."""
-
-    structures: list[Structure]
-    structure: Structure | None
-    centre: str | None = None
-
-    @property
-    def ids(self) -> list[int]:
-        return [s.id for s in self.structures]
-
-    @property
-    def name(self) -> str:
-        if self.structure is not None:
-            return self.structure.name
-        return _("Tous les centres (%(n)s)", n=len(self.structures))
-
-    def args(self) -> dict[str, str]:
-        return {"centre": self.centre} if self.centre else {}
-
-
-def _selection(*, allow_all: bool) -> Selection:
-    """The current centre, or `?centre=<id>` (a centre the person may see) or `?centre=all`
-    (platform admins). A centre the person may not see is a 404."""
-    structure = current_structure()
-    if structure is None:
-        abort(404)
-    wanted = (request.args.get("centre") or "").strip()
-    if wanted == "all" and allow_all and can_view_all_centres(current_user):
-        return Selection(active_structures(), None, "all")
-    if wanted.isdigit():
-        found = next((s for s in active_structures() if s.id == int(wanted)), None)
-        if found is not None and can_view_evaluation(current_user, found):
-            return Selection([found], found, wanted)
-        if found is None or found.id != structure.id:
-            abort(404)
-    elif wanted:
-        abort(404)
-    if not can_view_evaluation(current_user, structure):
-        abort(403)
-    return Selection([structure], structure)
-
-
 def _centre_choices() -> list[Structure] | None:
     """The centres a platform admin may pick (None for everybody else)."""
     return active_structures() if can_view_all_centres(current_user) else None
-
-
-def _endpoint_url(endpoint: str, **values) -> str | None:
-    """The URL of another helper's page when it exists (it may not be there yet)."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:  # its URL needs other values: better no link than a 500
-        return None
 
 
 def _senacs_year() -> tuple[int, str | None]:
@@ -126,7 +70,7 @@ def _years(until: int) -> list[int]:
 @login_required
 def senacs_page():
     """The annual SENACS aide-à-la-saisie sheet: each figure with our definition, to copy into senacs.fr."""
-    selection = _selection(allow_all=True)
+    selection = select_centres(allow_all=True)
     year, error = _senacs_year()
     lines = senacs.sheet(selection.ids, year)
     return render_page(
@@ -137,7 +81,7 @@ def senacs_page():
         years=_years(local_today().year),
         error=error,
         groups=senacs.by_topic(lines),
-        manual_url=_endpoint_url("evaluation_data.manual_figures", annee=year),
+        manual_url=endpoint_url("evaluation_data.manual_figures", annee=year),
         export_args={"annee": str(year), **selection.args()},
         unit_label=tables.unit_label,
     )
@@ -169,7 +113,7 @@ def export(table: str, fmt: str):
     if table not in TABLES or fmt not in FORMATS:
         abort(404)
     sheet, needs_project = TABLES[table]
-    selection = _selection(allow_all=not needs_project)
+    selection = select_centres(allow_all=not needs_project)
     if table == "senacs":
         year, _error = _senacs_year()
         period = Period(date(year, 1, 1), date(year, 12, 31), "year")
@@ -216,7 +160,7 @@ PERIOD_ARGS = ("annee", "du", "au", "periode")
 def report_page():
     """The projet social evaluation report, to print on A4: per axis its objectives, actions and
     indicators, then the key figures and the definitions. The project's period by default."""
-    selection = _selection(allow_all=False)
+    selection = select_centres(allow_all=False)
     structure = selection.structure
     project = report.find_project(structure.id)
     context = {
@@ -230,7 +174,7 @@ def report_page():
     if project is None:
         return render_page(
             "evaluation/report.html",
-            project_url=_endpoint_url("social_project.index", **selection.args()),
+            project_url=endpoint_url("social_project.index", **selection.args()),
             **context,
         )
     if any(request.args.get(name) for name in PERIOD_ARGS):

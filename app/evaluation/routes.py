@@ -6,13 +6,10 @@ catalogue), the indicators of the projet social for a period, and the bilans tha
 of a date (taken by the direction). Charts are SVG drawn on the server, always with their table.
 """
 
-from dataclasses import dataclass
-
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import format_date, format_decimal, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from app.centres.current import active_structures, current_structure
 from app.centres.models import Structure
@@ -24,6 +21,7 @@ from app.evaluation.metrics import Family, Scope, Unit, percent
 from app.evaluation.periods import Period, period_from_args, replace_error
 from app.evaluation.permissions import can_edit_project, can_view_all_centres, can_view_evaluation
 from app.evaluation.report import find_project
+from app.evaluation.selection import Selection, endpoint_url, select_centres
 from app.evaluation.tables import unit_label
 from app.extensions import db
 from app.htmx import redirect_to, render_page
@@ -70,60 +68,7 @@ def evaluation_change(key: queries.KeyFigure) -> str:
     return format_figure(amount, key.metric.unit)
 
 
-def endpoint_url(endpoint: str, **values) -> str | None:
-    """The URL of another page when that page exists (other parts of the evaluation come and go)."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 # --- which centres ------------------------------------------------------------------------------
-
-
-@dataclass
-class Selection:
-    """The centres the dashboard is about: the current one, another one (`?centre=<id>`, for a
-    person who may see it) or every active centre (`?centre=all`, platform admins)."""
-
-    structures: list[Structure]
-    structure: Structure | None
-    centre: str | None = None
-
-    @property
-    def ids(self) -> list[int]:
-        return [s.id for s in self.structures]
-
-    @property
-    def name(self) -> str:
-        if self.structure is not None:
-            return self.structure.name
-        return _("Tous les centres (%(n)s)", n=len(self.structures))
-
-    def args(self) -> dict[str, str]:
-        return {"centre": self.centre} if self.centre else {}
-
-
-def _selection() -> Selection:
-    """Who may see what: the current centre's staff; a centre one may not see is a 404."""
-    structure = current_structure()
-    if structure is None:
-        abort(404)
-    wanted = (request.args.get("centre") or "").strip()
-    if wanted == "all" and can_view_all_centres(current_user):
-        return Selection(active_structures(), None, "all")
-    if wanted.isdigit():
-        found = next((s for s in active_structures() if s.id == int(wanted)), None)
-        if found is not None and can_view_evaluation(current_user, found):
-            return Selection([found], found, wanted)
-        if found is None or found.id != structure.id:
-            abort(404)
-    elif wanted:
-        abort(404)
-    require(can_view_evaluation, structure)
-    return Selection([structure], structure)
 
 
 def _centre_structure() -> Structure:
@@ -187,7 +132,7 @@ def _funnel_rows(profile: queries.ReachProfile) -> list[tuple[str, int]]:
 
 def _scope() -> tuple[Selection, Period, Scope]:
     """The centres and the period asked for (the projet social is read only when asked for)."""
-    selection = _selection()
+    selection = select_centres()
     project = None
     if selection.structure is not None and request.args.get("periode") == "projet":
         project = find_project(selection.structure.id)
