@@ -318,7 +318,8 @@ def index(instance_id: int):
         ongoing = [m for m in ongoing if m.status == MotionStatus.OPEN]
     page = ResultsPage(items=rows[:CLOSED_PER_PAGE], page=number, has_next=len(rows) > CLOSED_PER_PAGE)
     motions = ongoing + page.items
-    views = vote_service.motion_views(motions, person, insider_of={instance.id: insider}, **known)
+    # Who voted what: only how many here (a link to the list), not every name of every open vote.
+    views = vote_service.motion_views(motions, person, insider_of={instance.id: insider}, names=0, **known)
     return render_page(
         "instances/votes/index.html",
         {"motion-results": "instances/votes/_results.html"},
@@ -360,6 +361,27 @@ def _render_detail(motion: Motion, status: int = 200, **overrides):
         **overrides,
     )
     return render_page("instances/votes/detail.html", _vote_target(motion), status, **context)
+
+
+@bp.route("/votes/<int:motion_id>/votants")
+def who_voted(motion_id: int):
+    """Who voted what in an open vote, in full, by pages of 100 (members and staff; else 404)."""
+    motion = _load_motion(motion_id)
+    insider, _manage = _roles(current_user, motion.instance)
+    if not vote_service.shows_who_voted(motion, insider):
+        abort(404)
+    number = max(request.args.get("page", 1, type=int), 1)
+    rows, total, has_next = vote_service.who_voted(motion, number)
+    if number > 1 and not rows:
+        abort(404)
+    return render_page(
+        "instances/votes/who_voted.html",
+        {"who-voted-list": "instances/votes/_who_voted_list.html"},
+        motion=motion,
+        page=ResultsPage(items=rows, page=number, has_next=has_next),
+        total=total,
+        first=(number - 1) * vote_service.WHO_VOTED_PER_PAGE + 1,
+    )
 
 
 # --- creating and editing motions ----------------------------------------------------------------

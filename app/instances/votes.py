@@ -20,8 +20,9 @@ The verbs (the demo data uses them too):
   (opened, closed, notices).
 
 Read side: `summarise(motions)` (turnout P9, quorum, result, the French explanation) and
-`motion_views(motions, person, insider_of=…)` (plus the ballots `person` may cast now), each in a
-fixed number of queries whatever the number of motions.
+`motion_views(motions, person, insider_of=…)` (plus the ballots `person` may cast now, and the
+first names of who voted what), each in a fixed number of queries whatever the number of motions
+or ballots; `who_voted(motion, page)`, the full list of who voted what, a page at a time.
 
 Secret ballots: the choice only ever moves the motion's counters, in one statement whose text is
 the same whatever the choice; the `Voter` row says who voted, never what. No row, log line or
@@ -837,8 +838,16 @@ class MotionView:
     proxies_done: list[tuple[str, datetime]] = field(default_factory=list)
     #: Why the viewer cannot vote themselves in this meeting (absent, represented…), if so.
     blocked_reason: str | None = None
-    #: Who voted what (open votes, members and staff only), else None.
+    #: Who voted what (open votes, members and staff only), else None: the first names only
+    #: (`motion_views`' `names`), the full list is `who_voted`'s, a page at a time.
     open_votes: list[OpenVote] | None = None
+    #: How many recorded open ballots the motion has (all of them, not only the names above).
+    open_votes_total: int = 0
+
+    @property
+    def open_votes_more(self) -> int:
+        """Recorded open ballots not among `open_votes` (on the full list)."""
+        return self.open_votes_total - len(self.open_votes or [])
 
     @property
     def motion(self) -> Motion:
@@ -862,19 +871,41 @@ def with_ballots(query: sa.Select, person) -> sa.Select:
     cast at), None when there is no such line; a motion comes once per line (`motion_views`' `ballots`)."""
     person_id = person.id if person is not None and getattr(person, "is_authenticated", False) else -1
     line = aliased(Voter)
-    represented = (
-        sa.select(Attendance.person_id)
-        .where(
-            Attendance.meeting_id == Motion.meeting_id,
-            Attendance.proxy_holder_id == person_id,
-            Attendance.status == AttendanceStatus.REPRESENTED,
-            Attendance.has_vote.is_(True),
-        )
-        .correlate(Motion)
+    proxy = aliased(Attendance)
+    holds = (
+        proxy.proxy_holder_id == person_id,
+        proxy.status == AttendanceStatus.REPRESENTED,
+        proxy.has_vote.is_(True),
+    )
+    # The people whose lines may come, whatever the meeting: the person and anyone they represent
+    # somewhere (uncorrelated, a handful of ids), so that the database reads only those lines of
+    # the motions shown (index on (motion_id, person_id)) instead of every line of every motion.
+    owners = sa.union_all(sa.select(sa.literal(person_id, sa.Integer)), sa.select(proxy.person_id).where(*holds))
+    # Then, for a represented member's line, only in the meeting where the person holds their proxy.
+    here = (
+        sa.select(proxy.id)
+        .where(proxy.meeting_id == Motion.meeting_id, proxy.person_id == line.person_id, *holds)
+        .correlate(Motion, line)
     )
     return query.add_columns(line.person_id, line.cast_at).outerjoin(
         line,
-        sa.and_(line.motion_id == Motion.id, sa.or_(line.person_id == person_id, line.person_id.in_(represented))),
+        sa.and_(
+            line.motion_id == Motion.id,
+            line.person_id.in_(owners),
+            sa.or_(line.person_id == person_id, here.exists()),
+        ),
+    )
+
+
+#: Names of who voted what shown in a vote block; the others are on the full list, by pages.
+WHO_VOTED_SHOWN = 50
+WHO_VOTED_PER_PAGE = 100
+
+
+def shows_who_voted(motion: Motion, insider: bool) -> bool:
+    """Does the viewer see who voted what? Open votes (not secret), opened, to members and staff."""
+    return (
+        insider and motion.voting_mode == VotingMode.OPEN and motion.status in (MotionStatus.OPEN, MotionStatus.CLOSED)
     )
 
 
@@ -886,9 +917,11 @@ def motion_views(
     attendance: dict[int, list[Attendance]] | None = None,
     eligible: dict[int, int] | None = None,
     ballots: dict[tuple[int, int], datetime | None] | None = None,
+    names: int | None = None,
 ) -> dict[int, MotionView]:
     """The vote blocks of `motions` for `person` (the one voting: the acting person), in a fixed
-    number of queries. `insider_of[instance_id]`: may the viewer see who voted what.
+    number of queries. `insider_of[instance_id]`: may the viewer see who voted what; `names`: how
+    many of those ballots to read per motion (default `WHO_VOTED_SHOWN`; 0: only how many there are).
 
     What the caller read already saves queries: `attendance`, the sheets of all the motions'
     meetings; `eligible` (see `summarise`); `ballots`, (motion id, person id) -> when that ballot
@@ -909,19 +942,62 @@ def motion_views(
     views = {m.id: MotionView(summary=summaries[m.id]) for m in motions}
     if live:
         _fill_ballots(views, live, person, attendance, ballots)
-    shown = [m.id for m in motions if m.voting_mode == VotingMode.OPEN and insider_of.get(m.instance_id)]
-    shown = [i for i in shown if views[i].motion.status in (MotionStatus.OPEN, MotionStatus.CLOSED)]
+    shown = [m.id for m in motions if shows_who_voted(m, bool(insider_of.get(m.instance_id)))]
     for i in shown:
         views[i].open_votes = []
     if shown:
-        for row in db.session.scalars(
-            sa.select(OpenVote)
-            .options(joinedload(OpenVote.person))
-            .where(OpenVote.motion_id.in_(shown))
-            .order_by(OpenVote.cast_at, OpenVote.id)
-        ):
-            views[row.motion_id].open_votes.append(row)
+        _fill_open_votes(views, shown, WHO_VOTED_SHOWN if names is None else names)
     return views
+
+
+def _fill_open_votes(views: dict[int, MotionView], motion_ids: list[int], names: int) -> None:
+    """Each motion's count of open ballots and its first `names` ones (with the people), in one
+    query, however many ballots there are."""
+    if names <= 0:
+        for motion_id, total in db.session.execute(
+            sa.select(OpenVote.motion_id, sa.func.count(OpenVote.id))
+            .where(OpenVote.motion_id.in_(motion_ids))
+            .group_by(OpenVote.motion_id)
+        ):
+            views[motion_id].open_votes_total = total
+        return
+    ranked = (
+        sa.select(
+            OpenVote.id,
+            sa.func.row_number()
+            .over(partition_by=OpenVote.motion_id, order_by=(OpenVote.cast_at, OpenVote.id))
+            .label("n"),
+            sa.func.count().over(partition_by=OpenVote.motion_id).label("total"),
+        )
+        .where(OpenVote.motion_id.in_(motion_ids))
+        .subquery()
+    )
+    for row, total in db.session.execute(
+        sa.select(OpenVote, ranked.c.total)
+        .join(ranked, ranked.c.id == OpenVote.id)
+        .where(ranked.c.n <= names)
+        .options(joinedload(OpenVote.person))
+        .order_by(OpenVote.motion_id, ranked.c.n)
+    ):
+        view = views[row.motion_id]
+        view.open_votes.append(row)
+        view.open_votes_total = total
+
+
+def who_voted(motion: Motion, page: int) -> tuple[list[OpenVote], int, bool]:
+    """One page (`WHO_VOTED_PER_PAGE`) of who voted what in an open vote, in the order of the
+    ballots (one query): the ballots, how many there are in all, and whether another page follows."""
+    per_page = WHO_VOTED_PER_PAGE
+    rows = db.session.execute(
+        sa.select(OpenVote, sa.func.count().over().label("total"))
+        .options(joinedload(OpenVote.person))
+        .where(OpenVote.motion_id == motion.id)
+        .order_by(OpenVote.cast_at, OpenVote.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    ).all()
+    total = rows[0][1] if rows else 0
+    return [row for row, _total in rows[:per_page]], total, len(rows) > per_page
 
 
 def _fill_ballots(
