@@ -41,7 +41,19 @@ class LedgerEntry(db.Model):
     """One countable act of one person in one structure, with demographics as they were then."""
 
     __table_args__ = (
-        sa.Index("ix_ledger_entry_structure_occurred", "structure_id", "occurred_at"),
+        # Covers the figures over a period (who, at which level, where, as staff or not) without
+        # reading the table: the evaluation dashboard scans a year of a centre's acts.
+        sa.Index(
+            "ix_ledger_entry_structure_occurred_cover",
+            "structure_id",
+            "occurred_at",
+            "person_id",
+            "as_staff",
+            "level",
+            "age_bracket",
+            "quartier_id",
+            "in_qpv",
+        ),
         sa.Index("ix_ledger_entry_person_occurred", "person_id", "occurred_at"),
         # Covers "is this object's act counted?" (kind, as_staff) without reading the table.
         sa.Index("ix_ledger_entry_object_kind", "object_type", "object_id", "kind", "as_staff"),
