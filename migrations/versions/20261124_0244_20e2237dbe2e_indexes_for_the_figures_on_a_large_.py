@@ -32,6 +32,10 @@ def upgrade():
         )
 
     # ### end Alembic commands ###
+    # Fresh statistics, so that the planners choose the new covering indexes at once (SQLite never
+    # gathers them by itself; PostgreSQL would, later).
+    op.execute("ANALYZE ledger_entry")
+    op.execute("ANALYZE hour_entry")
 
 
 def downgrade():
