@@ -69,6 +69,7 @@ def create_app(config_class: type = Config) -> Flask:
 
     from app import cli, errors, profiling, templating
     from app.accounts import home as _accounts_home  # noqa: F401  (home page blocks)
+    from app.evaluation import formatting as evaluation_formatting
     from app.evaluation import permissions as _evaluation_permissions  # noqa: F401  (template predicates)
     from app.initiatives import home as _initiatives_home  # noqa: F401
     from app.initiatives import moderation_routes
@@ -81,6 +82,7 @@ def create_app(config_class: type = Config) -> Flask:
     errors.init_app(app)
     moderation_routes.init_app(app)
     templating.init_app(app)
+    evaluation_formatting.init_app(app)
     cli.init_app(app)
     profiling.init_app(app)  # X-Query-Count and Server-Timing headers for `make bench` (off by default)
     return app

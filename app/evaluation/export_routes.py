@@ -10,7 +10,6 @@ from app.audit import log_event
 from app.centres.current import active_structures
 from app.centres.models import Structure
 from app.evaluation import report, senacs, tables
-from app.evaluation.formatting import format_figure, is_masked
 from app.evaluation.metrics import Unit
 from app.evaluation.periods import Period, period_from_args
 from app.evaluation.permissions import can_view_all_centres
@@ -25,24 +24,6 @@ bp = Blueprint("evaluation_exports", __name__, url_prefix="/evaluation")
 FORMATS = ("csv", "xlsx")
 #: How many past years the year pickers offer.
 YEARS_BACK = 8
-
-
-@bp.app_template_filter("masked_figure")
-def _masked_figure(value, unit: Unit = Unit.PERSONS) -> str:
-    """A figure as shown outside the centre: "< 5" for a count from 1 to 4."""
-    return format_figure(value, unit, masked=True)
-
-
-@bp.app_template_global("is_masked")
-def _is_masked(value, unit: Unit = Unit.PERSONS) -> bool:
-    """Whether the figure shows as "< 5" outside the centre."""
-    return is_masked(value, unit)
-
-
-@bp.app_template_filter("unmasked_figure")
-def _unmasked_figure(value, unit: Unit = Unit.PERSONS) -> str:
-    """A target or a value that is not a count of people: shown as it is."""
-    return format_figure(value, unit)
 
 
 # --- which centres ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from flask import Flask
 from flask_babel import format_decimal, gettext, ngettext
 
 from app.evaluation.metrics import Unit
@@ -15,7 +16,7 @@ def is_masked(value, unit: Unit) -> bool:
     return unit.is_headcount and value is not None and 0 < value < MASK_BELOW
 
 
-def format_figure(value, unit: Unit, *, masked: bool = False) -> str:
+def format_figure(value, unit: Unit = Unit.PERSONS, *, masked: bool = False) -> str:
     """The value in French: "1 234", "42,5 %", "1 234,50 €", "12,3 h"; "—" when not available."""
     if value is None:
         return "—"
@@ -52,3 +53,13 @@ def unit_word(unit: Unit, value) -> str:
 def _plural_count(value) -> int:
     # French: 0 and 1 take the singular, like 1,5 (« 1,5 personne » is rare: persons are whole).
     return int(value) if Decimal(value) == int(value) else 2
+
+
+def init_app(app: Flask) -> None:
+    """The figure helpers of the evaluation templates: `evaluation_figure(value, unit)` inside the
+    centre, `value|masked_figure(unit)` and `is_masked(value, unit)` for what leaves it, and
+    `unit_word(unit, value)`."""
+    app.add_template_global(format_figure, "evaluation_figure")
+    app.add_template_filter(lambda value, unit=Unit.PERSONS: format_figure(value, unit, masked=True), "masked_figure")
+    app.add_template_global(is_masked, "is_masked")
+    app.add_template_global(unit_word, "unit_word")

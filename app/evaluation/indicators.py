@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from app.evaluation import metrics
 from app.evaluation.models import Action, Axis, Indicator, IndicatorKind, Objective, SocialProject
@@ -33,18 +33,6 @@ class IndicatorRow:
         if baseline is not None and target < baseline:
             return Decimal(achieved) <= target
         return Decimal(achieved) >= target
-
-
-def project_tree(project: SocialProject) -> list[Axis]:
-    """The project's axes with their objectives and actions loaded (three queries, whatever the size)."""
-    return list(
-        db.session.scalars(
-            sa.select(Axis)
-            .where(Axis.project_id == project.id)
-            .order_by(Axis.position, Axis.id)
-            .options(selectinload(Axis.objectives).selectinload(Objective.actions))
-        )
-    )
 
 
 def indicator_rows(project: SocialProject, start: date, end: date) -> list[IndicatorRow]:

@@ -15,7 +15,7 @@ from app.centres.current import active_structures, current_structure
 from app.centres.models import Structure
 from app.evaluation import charts, queries, snapshots
 from app.evaluation.dashboard_forms import SnapshotForm
-from app.evaluation.formatting import format_figure, unit_word
+from app.evaluation.formatting import format_figure
 from app.evaluation.indicators import indicator_rows
 from app.evaluation.metrics import Family, Scope, Unit, percent
 from app.evaluation.periods import Period, period_from_args, replace_error
@@ -43,18 +43,6 @@ def evaluation_years(extra: int | None = None) -> list[int]:
     if extra is not None and extra not in years:
         years = sorted({*years, extra}, reverse=True)
     return years
-
-
-@bp.app_template_global("evaluation_figure")
-def evaluation_figure(value, unit: Unit = Unit.PERSONS) -> str:
-    """A figure as shown inside the centre (not masked)."""
-    return format_figure(value, unit)
-
-
-@bp.app_template_global("unit_word")
-def _unit_word(unit: Unit, value) -> str:
-    """The unit after a figure, agreeing with it ("1 personne", "3 personnes")."""
-    return unit_word(unit, value)
 
 
 @bp.app_template_global("evaluation_change")
