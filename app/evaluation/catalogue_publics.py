@@ -60,6 +60,13 @@ def u1(scope: Scope) -> Figure:
     return Figure(REGISTRY["U1"], named or 0, anonymous=int(tallied or 0))
 
 
+def u1_of(named: int, scope: Scope) -> Figure:
+    """U1 when the named persons are already counted (the dashboard's profile counts them with the
+    same definition): only the anonymous headcounts are read."""
+    tallied = db.session.scalar(sa.select(anonymous_total(scope)))
+    return Figure(REGISTRY["U1"], named, anonymous=int(tallied or 0))
+
+
 @register(
     "U2",
     _l("Personnes touchées par âge"),

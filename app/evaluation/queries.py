@@ -28,7 +28,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import AgeBracket
 from app.centres.models import Quartier
-from app.evaluation import metrics
+from app.evaluation import catalogue_publics, metrics
+from app.evaluation.catalogue_publics import SENACS_BRACKETS
 from app.evaluation.metrics import Family, Figure, Metric, Number, Scope
 from app.extensions import db
 from app.ledger.models import LedgerEntry, Level
@@ -37,13 +38,6 @@ from app.timeutil import from_local
 #: Key figures of the dashboard, in this order; codes not (yet) in the catalogue are skipped.
 KEY_CODES = ("U1", "B1", "B3", "B6", "P3", "P9", "I1", "I2", "I10")
 
-#: SENACS age brackets (domain.md §1.2) from the ledger's brackets at the time of the act.
-SENACS_BRACKETS = (
-    ("0-10", _l("0 à 10 ans"), (AgeBracket.CHILD,)),
-    ("11-25", _l("11 à 25 ans"), (AgeBracket.TEEN, AgeBracket.YOUNG)),
-    ("26-59", _l("26 à 59 ans"), (AgeBracket.ADULT,)),
-    ("60+", _l("60 ans et plus"), (AgeBracket.SENIOR,)),
-)
 NOT_GIVEN = _l("Non renseigné")
 
 
@@ -90,8 +84,13 @@ def key_figures(scope: Scope, profile: "ReachProfile") -> list[KeyFigure]:
 
     Queries: `compute` of the key codes (one SELECT for the scalars, one per query metric), then the
     same for the previous period, except the persons reached (U1): `profile` counted them already
-    with the same definition (`Scope.ledger()`), which spares a query."""
-    current = metrics.compute(KEY_CODES, scope)
+    with the same definition (`Scope.ledger()`) for both periods, which spares a scan of a year of
+    acts each time (only the anonymous headcounts are read beside)."""
+    current = metrics.compute([code for code in KEY_CODES if code != "U1"], scope)
+    if "U1" in KEY_CODES and metrics.get("U1") is not None and scope.age_bracket is None:
+        current["U1"] = catalogue_publics.u1_of(profile.persons, scope)
+    elif "U1" in KEY_CODES:
+        current.update(metrics.compute(["U1"], scope))
     keys = [code for code in KEY_CODES if code in current and not current[code].metric.manual]
     from_profile = {"U1": profile.previous_persons}
     wanted = [code for code in keys if not (code in from_profile and current[code].metric.query is not None)]
@@ -194,42 +193,55 @@ class ReachProfile:
 def reach_profile(scope: Scope, quartier_label=None) -> ReachProfile:
     """Profile of the persons reached in `scope`, the funnel and the retention, in ONE query.
 
-    This period's acts are ranked per person, latest first (a window over this period only): one row
-    per person keeps their highest level and the age bracket, quartier and QPV flag of their latest
-    act. The previous period's persons are added (UNION ALL) with a mark, then everything is counted
-    GROUP BY (present before, present now, level, bracket, quartier, QPV): a few dozen rows to fold,
-    whatever the data.
+    One row per person of this period (a GROUP BY, no sort): their highest level and the age
+    bracket, quartier and QPV flag of their latest act. Most persons have the same ones on all their
+    acts of the period, read from the aggregate; for the few who changed (a birthday, a move), the
+    latest act is looked up through ix_ledger_entry_person_occurred. The previous period's persons
+    are added (UNION ALL) with a mark, then everything is counted GROUP BY (present before, present
+    now, level, bracket, quartier, QPV): a few dozen rows to fold, whatever the data.
 
     `quartier_label(name, structure_id)` names a quartier (e.g. with its centre, for several centres).
     """
-    rows = (
+    qpv = sa.case((LedgerEntry.in_qpv.is_(True), 1), (LedgerEntry.in_qpv.is_(False), 0))
+    per = (
         scope.ledger()
         .with_only_columns(
-            LedgerEntry.id,
-            LedgerEntry.person_id,
-            LedgerEntry.occurred_at,
-            LedgerEntry.level,
-            LedgerEntry.age_bracket,
-            LedgerEntry.quartier_id,
-            sa.case((LedgerEntry.in_qpv.is_(True), 1), (LedgerEntry.in_qpv.is_(False), 0)).label("qpv"),
+            LedgerEntry.person_id.label("person_id"),
+            sa.func.max(LedgerEntry.level).label("level"),
+            sa.func.count().label("acts"),
+            *_spread("bracket", LedgerEntry.age_bracket),
+            *_spread("quartier", LedgerEntry.quartier_id),
+            *_spread("qpv", qpv),
         )
+        .group_by(LedgerEntry.person_id)
         .subquery()
     )
-    ranked = sa.select(
-        rows,
-        sa.func.row_number()
-        .over(partition_by=rows.c.person_id, order_by=(rows.c.occurred_at.desc(), rows.c.id.desc()))
-        .label("rn"),
-    ).subquery()
-    latest = ranked.c.rn == 1
+
+    def latest(column):
+        """The column of the person's latest act (the newest row at the same instant)."""
+        return (
+            scope.ledger()
+            .with_only_columns(column)
+            .where(LedgerEntry.person_id == per.c.person_id)
+            .order_by(LedgerEntry.occurred_at.desc(), LedgerEntry.id.desc())
+            .limit(1)
+            .correlate(per)
+            .scalar_subquery()
+        )
+
     now = sa.select(
-        ranked.c.person_id,
+        per.c.person_id,
         sa.literal(1).label("now"),
-        sa.func.max(ranked.c.level).label("level"),
-        sa.func.max(sa.case((latest, ranked.c.age_bracket))).label("bracket"),
-        sa.func.max(sa.case((latest, ranked.c.quartier_id))).label("quartier_id"),
-        sa.func.max(sa.case((latest, ranked.c.qpv))).label("qpv"),
-    ).group_by(ranked.c.person_id)
+        per.c.level,
+        sa.case(
+            (_unchanged(per, "bracket"), per.c.bracket_max),
+            else_=latest(sa.type_coerce(LedgerEntry.age_bracket, sa.String(8))),
+        ).label("bracket"),
+        sa.case((_unchanged(per, "quartier"), per.c.quartier_max), else_=latest(LedgerEntry.quartier_id)).label(
+            "quartier_id"
+        ),
+        sa.case((_unchanged(per, "qpv"), per.c.qpv_max), else_=latest(qpv)).label("qpv"),
+    )
     before = (
         scope.previous()
         .ledger()
@@ -274,6 +286,21 @@ def reach_profile(scope: Scope, quartier_label=None) -> ReachProfile:
         .group_by(*columns)
     )
     return _fold(db.session.execute(query).all(), quartier_label)
+
+
+def _spread(name: str, column) -> tuple:
+    """How many acts give a value, and the smallest and largest values given."""
+    return (
+        sa.func.count(column).label(f"{name}_given"),
+        sa.func.min(column).label(f"{name}_min"),
+        sa.func.max(column).label(f"{name}_max"),
+    )
+
+
+def _unchanged(per, name: str):
+    """The same value on all the person's acts (or none on any): it is the latest act's."""
+    given, low, high = (per.c[f"{name}_{part}"] for part in ("given", "min", "max"))
+    return sa.or_(given == 0, sa.and_(given == per.c.acts, low == high))
 
 
 def _fold(rows, quartier_label) -> ReachProfile:

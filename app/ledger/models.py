@@ -55,6 +55,18 @@ class LedgerEntry(db.Model):
             "in_qpv",
         ),
         sa.Index("ix_ledger_entry_person_occurred", "person_id", "occurred_at"),
+        # Covers "acts of a kind in a centre over a period" (validated hours, presence at meetings)
+        # without reading the table.
+        sa.Index(
+            "ix_ledger_entry_kind_structure_occurred",
+            "kind",
+            "structure_id",
+            "occurred_at",
+            "as_staff",
+            "person_id",
+            "object_id",
+            "object_type",
+        ),
         # Covers "is this object's act counted?" (kind, as_staff) without reading the table.
         sa.Index("ix_ledger_entry_object_kind", "object_type", "object_id", "kind", "as_staff"),
         sa.CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),

@@ -9,16 +9,22 @@ from app.extensions import db
 from app.ledger.models import LedgerEntry, Level
 
 
+def uncounted_persons() -> sa.Select:
+    """Ids of the accounts whose acts never count: test and blocked accounts (a handful).
+
+    `person_id NOT IN (this)` leaves them out without joining every account: the database hashes
+    these few ids once, where a join would read the whole user table for each figure."""
+    return sa.select(User.id).where(sa.or_(User.is_test.is_(True), User.is_blocked.is_(True)))
+
+
 def counted_entries(structure_id: int | None, start: datetime | None = None, end: datetime | None = None) -> sa.Select:
     """Ledger rows that count as participation in `[start, end)`.
 
     Left out (domain.md): acts done as staff, and acts of test or blocked accounts.
     Anonymised (deleted) accounts still count. `structure_id=None` spans every structure.
     """
-    query = (
-        sa.select(LedgerEntry)
-        .join(User, User.id == LedgerEntry.person_id)
-        .where(LedgerEntry.as_staff.is_(False), User.is_test.is_(False), User.is_blocked.is_(False))
+    query = sa.select(LedgerEntry).where(
+        LedgerEntry.as_staff.is_(False), LedgerEntry.person_id.not_in(uncounted_persons())
     )
     if structure_id is not None:
         query = query.where(LedgerEntry.structure_id == structure_id)

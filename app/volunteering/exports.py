@@ -28,6 +28,7 @@ def entries_table(structure_ids, start: date, end: date) -> tuple[list[str], lis
             Instance.name,
             validator.display_name,
         )
+        .join(User, User.id == HourEntry.person_id)
         .outerjoin(Mission, Mission.id == HourEntry.mission_id)
         .outerjoin(Instance, Instance.id == HourEntry.instance_id)
         .outerjoin(validator, validator.id == HourEntry.validated_by_id)

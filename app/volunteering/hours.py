@@ -236,7 +236,10 @@ def check_day(day: date, today: date | None = None) -> None:
 
 
 def _ledger_time(day: date) -> datetime:
-    """Validated hours count on their own day (at noon, so no time zone moves them to another day)."""
+    """Validated hours count on their own day (at noon, so no time zone moves them to another day).
+
+    `reports.counted_hours` relies on it to read only the period's ledger rows: keep the ledger
+    row's time on the entry's day whenever the day changes."""
     return datetime.combine(day, time(12, 0))
 
 

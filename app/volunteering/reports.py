@@ -23,6 +23,7 @@ from app.centres.models import Membership, Role
 from app.extensions import db
 from app.instances.models import Instance, InstanceType, Seat, SeatStatus
 from app.ledger.models import LedgerEntry
+from app.ledger.queries import uncounted_persons
 from app.volunteering.hours import DEFAULT_FULL_TIME_HOURS, LEDGER_KIND
 from app.volunteering.models import Category, EntryStatus, HourEntry, ValuationPolicy
 
@@ -98,27 +99,30 @@ def year_before(day: date) -> date:
 def counted_hours(structure_ids, start: date | None, end: date | None, *columns) -> sa.Select:
     """Validated hour entries that count, with their day in [start, end] (either end may be None).
 
-    `columns` are what to select (default: the HourEntry rows).
+    `columns` are what to select (default: the HourEntry rows); the accounts are not joined (join
+    `User` for their names).
     """
-    # A semi-join on the ledger rows of validated hours (not a correlated EXISTS per entry): the
-    # database reads those rows once, through ix_ledger_entry_object_kind.
-    counted_act = HourEntry.id.in_(
-        sa.select(LedgerEntry.object_id).where(
-            LedgerEntry.object_type == "hourentry",
-            LedgerEntry.kind == LEDGER_KIND,
-            LedgerEntry.as_staff.is_(False),
-        )
+    ids = _ids(structure_ids)
+    # A semi-join on the ledger rows of validated hours (not a correlated EXISTS per entry), read
+    # through ix_ledger_entry_kind_structure_occurred for the period only: an entry's ledger row is in
+    # its structure, at noon on its day (`hours._ledger_time`, kept when the day is corrected).
+    acts = sa.select(LedgerEntry.object_id).where(
+        LedgerEntry.kind == LEDGER_KIND,
+        LedgerEntry.structure_id.in_(ids),
+        LedgerEntry.as_staff.is_(False),
     )
+    if start is not None:
+        acts = acts.where(LedgerEntry.occurred_at >= _start_of(start))
+    if end is not None:
+        acts = acts.where(LedgerEntry.occurred_at < _start_of(end + timedelta(days=1)))
     query = (
         sa.select(*(columns or (HourEntry,)))
         .select_from(HourEntry)
-        .join(User, User.id == HourEntry.person_id)
         .where(
             HourEntry.status == EntryStatus.VALIDATED,
-            HourEntry.structure_id.in_(_ids(structure_ids)),
-            User.is_test.is_(False),
-            User.is_blocked.is_(False),
-            counted_act,
+            HourEntry.structure_id.in_(ids),
+            HourEntry.person_id.not_in(uncounted_persons()),
+            HourEntry.id.in_(acts),
         )
     )
     if start is not None:
@@ -430,7 +434,10 @@ def statements(structure_ids, start: date, end: date) -> list[Statement]:
         sa.func.sum(HourEntry.hours),
         sa.func.sum(sa.func.coalesce(HourEntry.value, 0)),
         sa.func.count(),
-    ).group_by(HourEntry.person_id, User.display_name, HourEntry.category)
+    )
+    query = query.join(User, User.id == HourEntry.person_id).group_by(
+        HourEntry.person_id, User.display_name, HourEntry.category
+    )
     people: dict[int, Statement] = {}
     for person_id, name, category, hours, value, count in db.session.execute(query):
         row = people.setdefault(person_id, Statement(person_id, name))

@@ -148,6 +148,32 @@ def test_profile_funnel_and_retention_folded_from_one_query(app, data, structure
         assert sum(n for _label, n in breakdown) == profile.persons
 
 
+def test_the_latest_act_wins_when_only_some_acts_have_a_quartier(app, structure, make_user):
+    """Persons whose acts of the period differ (a quartier given later, taken away, two acts at the
+    same instant) count where their latest act was; the newest row wins a tie."""
+    buers, gratte = quartier(structure, "Les Buers"), quartier(structure, "Gratte-Ciel")
+    ivy, jo, kim = (make_user(display_name=name) for name in ("Ivy", "Jo", "Kim"))
+    for person, first in ((ivy, None), (jo, buers), (kim, buers)):
+        person.membership_in(structure.id).quartier = first
+    db.session.flush()
+    for person in (ivy, jo, kim):
+        act(person, structure, at(2026, 2, 1))
+    ivy.membership_in(structure.id).quartier = buers  # given at last
+    jo.membership_in(structure.id).quartier = None  # taken away
+    kim.membership_in(structure.id).quartier = gratte
+    db.session.flush()
+    act(ivy, structure, at(2026, 4, 1))
+    act(jo, structure, at(2026, 4, 1), Level.L2_CONSULTATION)
+    act(kim, structure, at(2026, 2, 1))  # the same instant as her first act: this newer row wins
+    db.session.commit()
+
+    profile = reach_profile(Scope.year(structure.id, 2026))
+    assert profile.persons == 3
+    assert profile.by_quartier == [("Gratte-Ciel", 1), ("Les Buers", 1), ("Quartier non renseigné", 1)]
+    assert profile.by_qpv == [("En quartier prioritaire (QPV)", 1), ("Hors QPV", 1), ("Non renseigné", 1)]
+    assert [n for _level, n in profile.funnel][:3] == [3, 1, 1]
+
+
 def test_persons_by_month(app, data, structure):
     months = persons_by_month(Scope.year(structure.id, 2026))
     assert [m.month for m in months] == [date(2026, m, 1) for m in range(1, 13)]
