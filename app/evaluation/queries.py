@@ -203,17 +203,21 @@ def reach_profile(scope: Scope, quartier_label=None) -> ReachProfile:
     `quartier_label(name, structure_id)` names a quartier (e.g. with its centre, for several centres).
     """
     qpv = sa.case((LedgerEntry.in_qpv.is_(True), 1), (LedgerEntry.in_qpv.is_(False), 0))
+    # Grouped by an expression, not the bare column: SQLite would otherwise walk the (person_id,
+    # occurred_at) index to skip the sort and read every row from the table (3× slower than the
+    # covering index of the period plus a sort).
+    person = (LedgerEntry.person_id + sa.literal_column("0")).label("person_id")
     per = (
         scope.ledger()
         .with_only_columns(
-            LedgerEntry.person_id.label("person_id"),
+            person,
             sa.func.max(LedgerEntry.level).label("level"),
             sa.func.count().label("acts"),
             *_spread("bracket", LedgerEntry.age_bracket),
             *_spread("quartier", LedgerEntry.quartier_id),
             *_spread("qpv", qpv),
         )
-        .group_by(LedgerEntry.person_id)
+        .group_by(person)
         .subquery()
     )
 
