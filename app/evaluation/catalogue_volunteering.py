@@ -186,7 +186,15 @@ def b5(scope: Scope) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
 
 
 @register(
-    "B6", _l("Heures de bénévolat"), DEFINITIONS["B6"], Unit.HOURS, maps_to="SEN; ANC; PS", senacs=True, kind="query"
+    "B6",
+    _l("Heures de bénévolat"),
+    DEFINITIONS["B6"],
+    Unit.HOURS,
+    maps_to="SEN; ANC; PS",
+    senacs=True,
+    kind="query",
+    # The total alone (key figures), in the page's one SELECT beside B1 and B3.
+    scalar=lambda scope: volunteering.b6_total(_ids(scope), scope.start, scope.end),
 )
 def b6(scope: Scope) -> Figure:
     hours = volunteering.b6_hours(_ids(scope), scope.start, scope.end)

@@ -149,6 +149,8 @@ class Metric:
     senacs: bool = False
     #: Honours `Scope.age_bracket` (an indicator may ask "P3 among 18-25s").
     age_filter: bool = False
+    #: A query metric may also have a scalar: its value alone, computed in the one SELECT when the
+    #: breakdown is not wanted (`compute(…, breakdowns=False)`).
     scalar: ScalarFn | None = None
     ratio: RatioFn | None = None
     query: QueryFn | None = None
@@ -209,14 +211,19 @@ def count_persons(query: sa.Select) -> sa.ScalarSelect:
     return sa.select(sa.func.count(sa.distinct(sub.c.person_id))).scalar_subquery()
 
 
-def compute(codes: Iterable[str], scope: Scope) -> dict[str, Figure]:
+def compute(codes: Iterable[str], scope: Scope, breakdowns: bool = True) -> dict[str, Figure]:
     """The figures of `codes` for `scope`: every scalar and ratio metric in one SELECT, then each
-    query metric, then the manual figures in one SELECT. Unknown codes are skipped."""
+    query metric, then the manual figures in one SELECT. Unknown codes are skipped.
+
+    `breakdowns=False`: a query metric that also has a scalar gives its value alone, from the SELECT."""
     _load()
     metrics = [REGISTRY[c] for c in dict.fromkeys(codes) if c in REGISTRY]
+    queried = [m for m in metrics if m.query is not None and (breakdowns or m.scalar is None)]
     figures: dict[str, Figure] = {}
     columns = []
     for metric in metrics:
+        if metric in queried:
+            continue
         if metric.scalar is not None:
             columns.append(metric.scalar(scope).label(metric.code))
         elif metric.ratio is not None:
@@ -225,14 +232,15 @@ def compute(codes: Iterable[str], scope: Scope) -> dict[str, Figure]:
     if columns:
         row = db.session.execute(sa.select(*columns)).mappings().one()
         for metric in metrics:
+            if metric in queried:
+                continue
             if metric.scalar is not None:
                 figures[metric.code] = Figure(metric, _number(row[metric.code]))
             elif metric.ratio is not None:
                 n, d = _number(row[f"{metric.code}__n"]), _number(row[f"{metric.code}__d"])
                 figures[metric.code] = Figure(metric, percent(n, d), numerator=n, denominator=d)
-    for metric in metrics:
-        if metric.query is not None:
-            figures[metric.code] = metric.query(scope)
+    for metric in queried:
+        figures[metric.code] = metric.query(scope)
     manual = [m for m in metrics if m.manual]
     if manual:
         figures.update(_manual_figures(manual, scope))

@@ -181,12 +181,17 @@ def seat_holders(structure_ids, start: date | None, end: date | None, types=GOVE
 
 @functools.lru_cache(maxsize=256)
 def _hour_people(structure_ids: tuple[int, ...], start: date | None, end: date | None) -> sa.CTE:
-    """(person_id, category) of the counted validated hours of a period, as a named CTE, the same
-    object for the same period: a statement that reads it several times (B1 and B3 side by side on
-    the dashboard) has it once in its WITH clause, and the database reads the hours once."""
+    """(person_id, category, hours) of the counted validated hours of a period, as a named CTE, the
+    same object for the same period: a statement that reads it several times (B1, B3 and B6 side by
+    side on the dashboard) has it once in its WITH clause, and the database reads the hours once."""
     key = hashlib.blake2b(repr((structure_ids, start, end)).encode(), digest_size=6).hexdigest()
-    columns = (HourEntry.person_id.label("person_id"), HourEntry.category.label("category"))
-    return counted_hours(list(structure_ids), start, end, *columns).distinct().cte(f"hour_people_{key}")
+    person, category = HourEntry.person_id.label("person_id"), HourEntry.category.label("category")
+    hours = sa.func.sum(HourEntry.hours).label("hours")
+    return (
+        counted_hours(list(structure_ids), start, end, person, category, hours)
+        .group_by(HourEntry.person_id, HourEntry.category)
+        .cte(f"hour_people_{key}")
+    )
 
 
 def _hour_persons(structure_ids, start, end, categories=None) -> sa.Select:
@@ -351,6 +356,12 @@ def _by_category(rows) -> HoursByCategory:
 def _fte(rows, references: dict[int, int]) -> Decimal:
     total = sum((Decimal(hours or 0) / Decimal(references[sid]) for sid, _c, hours, _v, _n in rows), ZERO)
     return total.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def b6_total(structure_ids, start: date, end: date) -> sa.ScalarSelect:
+    """B6's total as a scalar subquery, from the period's CTE of counted hours (shared with B1–B3)."""
+    people = _hour_people(tuple(_ids(structure_ids)), start, end)
+    return sa.select(sa.func.coalesce(sa.func.sum(people.c.hours), 0)).scalar_subquery()
 
 
 def b6_hours(structure_ids, start: date, end: date) -> HoursByCategory:

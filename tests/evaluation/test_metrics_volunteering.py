@@ -14,6 +14,7 @@ from app.instances.models import InstanceType, Nature, SeatStatus
 from app.volunteering import reports
 from app.volunteering.models import Category, ValuationPolicy
 from tests.evaluation.factories import anonymise, block, local
+from tests.helpers import count_queries
 from tests.instances.factories import add_seat, make_instance
 from tests.volunteering.hours_factories import proposed, validated
 
@@ -164,6 +165,21 @@ def test_hours_by_category(centres):
         ("Encadrement de bénévoles", Decimal("10")),
         ("Ponctuel, événement", Decimal("0")),
     ]
+
+
+def test_the_totals_alone_are_the_same_figures(centres):
+    """`breakdowns=False` (the dashboard's key figures): B6 from the one SELECT, beside B1 and B3
+    that read the same hours, gives the total of its breakdown."""
+    a, b = centres
+    for ids in (a.id, b.id, (a.id, b.id)):
+        for year in (2024, 2025, 2026):
+            full = figures(ids, year)
+            with count_queries() as queries:
+                alone = metrics.compute(("B1", "B3", "B6"), metrics.Scope.year(ids, year), breakdowns=False)
+            assert queries.count == 1
+            assert alone["B6"].breakdown == []
+            assert {c: alone[c].value for c in alone} == {c: full[c].value for c in ("B1", "B3", "B6")}
+            assert alone["B6"].value == sum(hours for _label, hours in full["B6"].breakdown)
 
 
 def test_ages_are_those_of_the_acts(centres):
