@@ -29,6 +29,7 @@ from app.extensions import db
 from app.initiatives.models import Initiative
 from app.initiatives.models import Status as InitiativeStatus
 from app.instances.models import Instance
+from app.pagination import Page, page_count
 from app.volunteering.models import Mission
 
 #: How many initiatives and missions the "link" select offers (the latest first); a search narrows.
@@ -483,40 +484,11 @@ def headcount_totals(structure_id: int, start: date, end: date) -> HeadCountTota
     return HeadCountTotals(*(int(value or 0) for value in row))
 
 
-@dataclass
-class HeadCountPage:
-    items: list[HeadCount]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 def headcount_page(
     structure_id: int, start: date, end: date, page: int, records: int, per_page: int = HEADCOUNTS_PER_PAGE
-) -> HeadCountPage:
+) -> Page:
     """The period's headcounts, newest first, one page (`records`: the count from the totals)."""
-    pages = max(1, -(-records // per_page))
-    page = min(max(1, page), pages)
+    page = min(max(1, page), page_count(records, per_page))
     items = (
         list(
             db.session.scalars(
@@ -531,7 +503,7 @@ def headcount_page(
         if records
         else []
     )
-    return HeadCountPage(items, page, per_page, records)
+    return Page(items, page, per_page, records)
 
 
 def headcount_years(structure_id: int, today: date) -> list[int]:

@@ -49,6 +49,7 @@ from app.instances.vote_forms import (
     ballot_prefix,
 )
 from app.instances.votes import VoteError
+from app.pagination import Page
 from app.permissions import require
 from app.timeutil import utcnow
 
@@ -371,14 +372,14 @@ def who_voted(motion_id: int):
     if not vote_service.shows_who_voted(motion, insider):
         abort(404)
     number = max(request.args.get("page", 1, type=int), 1)
-    rows, total, has_next = vote_service.who_voted(motion, number)
+    rows, total = vote_service.who_voted(motion, number)
     if number > 1 and not rows:
         abort(404)
     return render_page(
         "instances/votes/who_voted.html",
         {"who-voted-list": "instances/votes/_who_voted_list.html"},
         motion=motion,
-        page=ResultsPage(items=rows, page=number, has_next=has_next),
+        page=Page(rows, number, vote_service.WHO_VOTED_PER_PAGE, total),
         total=total,
         first=(number - 1) * vote_service.WHO_VOTED_PER_PAGE + 1,
     )

@@ -984,9 +984,9 @@ def _fill_open_votes(views: dict[int, MotionView], motion_ids: list[int], names:
         view.open_votes_total = total
 
 
-def who_voted(motion: Motion, page: int) -> tuple[list[OpenVote], int, bool]:
+def who_voted(motion: Motion, page: int) -> tuple[list[OpenVote], int]:
     """One page (`WHO_VOTED_PER_PAGE`) of who voted what in an open vote, in the order of the
-    ballots (one query): the ballots, how many there are in all, and whether another page follows."""
+    ballots (one query): the ballots, and how many there are in all."""
     per_page = WHO_VOTED_PER_PAGE
     rows = db.session.execute(
         sa.select(OpenVote, sa.func.count().over().label("total"))
@@ -994,10 +994,9 @@ def who_voted(motion: Motion, page: int) -> tuple[list[OpenVote], int, bool]:
         .where(OpenVote.motion_id == motion.id)
         .order_by(OpenVote.cast_at, OpenVote.id)
         .offset((page - 1) * per_page)
-        .limit(per_page + 1)
+        .limit(per_page)
     ).all()
-    total = rows[0][1] if rows else 0
-    return [row for row, _total in rows[:per_page]], total, len(rows) > per_page
+    return [row for row, _total in rows], rows[0][1] if rows else 0
 
 
 def _fill_ballots(

@@ -3,7 +3,6 @@
 Each function runs a fixed number of queries, whatever the number of entries.
 """
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +14,7 @@ from app.accounts.models import User
 from app.centres.models import Role
 from app.extensions import db
 from app.instances.models import Instance
+from app.pagination import Page, page_count
 from app.volunteering.models import (
     Category,
     EntryStatus,
@@ -30,36 +30,6 @@ from app.volunteering.models import (
 from app.volunteering.reports import CEC_CATEGORIES, ZERO
 
 QUEUE_PER_PAGE = 50
-
-
-@dataclass
-class Page:
-    """A page of rows, shaped like Flask-SQLAlchemy's pagination for the `pagination` macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 @dataclass
@@ -92,7 +62,7 @@ def queue(user, structure_id: int, *, staff: bool, missions: set[int], page: int
     if not staff:
         where.append(HourEntry.mission_id.in_(missions or {0}))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(HourEntry).where(*where)) or 0
-    page = max(1, min(page, max(1, math.ceil(total / QUEUE_PER_PAGE))))
+    page = max(1, min(page, page_count(total, QUEUE_PER_PAGE)))
     query = (
         _with_origin(sa.select(HourEntry, Mission.title, Instance.name))
         .options(joinedload(HourEntry.person))

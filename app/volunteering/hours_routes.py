@@ -19,6 +19,7 @@ from app.exports import to_csv, to_xlsx
 from app.extensions import db
 from app.forms import EmptyForm
 from app.htmx import redirect_to, render_page, wanted_fragment
+from app.pagination import Page, page_count
 from app.permissions import require
 from app.volunteering import exports, hours_queries, reports
 from app.volunteering import hours as services
@@ -510,9 +511,9 @@ def reports_page():
     form, start, end, is_year = _period(structure)
     ids = [structure.id]
     all_statements = reports.statements(ids, start, end)
-    pages = max(1, -(-len(all_statements) // STATEMENTS_PER_PAGE))
+    pages = page_count(len(all_statements), STATEMENTS_PER_PAGE)
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    statements_page = hours_queries.Page(
+    statements_page = Page(
         all_statements[(page - 1) * STATEMENTS_PER_PAGE : page * STATEMENTS_PER_PAGE],
         page,
         STATEMENTS_PER_PAGE,
