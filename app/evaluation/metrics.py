@@ -219,11 +219,10 @@ def compute(codes: Iterable[str], scope: Scope, breakdowns: bool = True) -> dict
     _load()
     metrics = [REGISTRY[c] for c in dict.fromkeys(codes) if c in REGISTRY]
     queried = [m for m in metrics if m.query is not None and (breakdowns or m.scalar is None)]
+    selected = [m for m in metrics if m not in queried]
     figures: dict[str, Figure] = {}
     columns = []
-    for metric in metrics:
-        if metric in queried:
-            continue
+    for metric in selected:
         if metric.scalar is not None:
             columns.append(metric.scalar(scope).label(metric.code))
         elif metric.ratio is not None:
@@ -231,9 +230,7 @@ def compute(codes: Iterable[str], scope: Scope, breakdowns: bool = True) -> dict
             columns += [numerator.label(f"{metric.code}__n"), denominator.label(f"{metric.code}__d")]
     if columns:
         row = db.session.execute(sa.select(*columns)).mappings().one()
-        for metric in metrics:
-            if metric in queried:
-                continue
+        for metric in selected:
             if metric.scalar is not None:
                 figures[metric.code] = Figure(metric, _number(row[metric.code]))
             elif metric.ratio is not None:

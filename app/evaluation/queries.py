@@ -86,21 +86,13 @@ def key_figures(scope: Scope, profile: "ReachProfile") -> list[KeyFigure]:
     same for the previous period, except the persons reached (U1): `profile` counted them already
     with the same definition (`Scope.ledger()`) for both periods, which spares a scan of a year of
     acts each time (only the anonymous headcounts are read beside)."""
-    current = metrics.compute([code for code in KEY_CODES if code != "U1"], scope, breakdowns=False)
-    if "U1" in KEY_CODES and metrics.get("U1") is not None and scope.age_bracket is None:
-        current["U1"] = catalogue_publics.u1_of(profile.persons, scope)
-    elif "U1" in KEY_CODES:
-        current.update(metrics.compute(["U1"], scope))
+    others = [code for code in KEY_CODES if code != "U1"]
+    current = metrics.compute(others, scope, breakdowns=False)
+    current["U1"] = catalogue_publics.u1_of(profile.persons, scope)
+    before = metrics.compute(others, scope.previous(), breakdowns=False)
+    previous = {code: figure.value for code, figure in before.items()} | {"U1": profile.previous_persons}
     keys = [code for code in KEY_CODES if code in current and not current[code].metric.manual]
-    from_profile = {"U1": profile.previous_persons}
-    wanted = [code for code in keys if not (code in from_profile and current[code].metric.query is not None)]
-    previous = metrics.compute(wanted, scope.previous(), breakdowns=False) if wanted else {}
-    return [
-        KeyFigure(
-            current[code].metric, current[code], previous[code].value if code in previous else from_profile.get(code)
-        )
-        for code in keys
-    ]
+    return [KeyFigure(current[code].metric, current[code], previous.get(code)) for code in keys]
 
 
 def catalogue_figures(scope: Scope, family: Family | None = None) -> Catalogue:
