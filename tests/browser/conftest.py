@@ -183,6 +183,21 @@ class Audit:
             self._axe_context.close()
 
 
+def check_layout(tab, step: str) -> list[str]:
+    """One page, one header, one h1, nothing wider than the screen; returns the tables wider than
+    their wrapper (or than the page), by caption, for the journey to judge."""
+    assert tab.locator("header.site-header").count() == 1, f"{step}: a page inside the page"
+    assert tab.locator("h1").count() == 1, f"{step}: {tab.locator('h1').count()} h1"
+    width = tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{step}: the page is {width[0]} px wide on a {width[1]} px screen"
+    return tab.evaluate(
+        """() => [...document.querySelectorAll('table')].filter(table => {
+            const wrap = table.closest('.table-wrap');
+            return wrap ? wrap.scrollWidth > wrap.clientWidth + 1 : table.scrollWidth > table.clientWidth + 1;
+        }).map(table => (table.caption && table.caption.textContent.trim()) || table.className)"""
+    )
+
+
 @pytest.fixture
 def audit(request, browser, page, js):
     """`audit("step")`: screenshot and accessibility check of the page as it is now."""

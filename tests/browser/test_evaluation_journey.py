@@ -32,7 +32,7 @@ from playwright.sync_api import Page, expect
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.evaluation.demo import PROJECT
 from app.extensions import db
-from tests.browser.conftest import SCREENS, TIMEOUT, Audit
+from tests.browser.conftest import SCREENS, TIMEOUT, Audit, check_layout
 from tests.browser.test_accounts import heading, log_in, submit
 from tests.browser.test_initiatives import WithoutFragment
 
@@ -111,16 +111,7 @@ class Check:
 
     def __call__(self, step: str) -> None:
         self.audit(step)
-        assert self.tab.locator("header.site-header").count() == 1, f"{step}: a page inside the page"
-        assert self.tab.locator("h1").count() == 1, f"{step}: {self.tab.locator('h1').count()} h1"
-        width = self.tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert width[0] <= width[1], f"{step}: the page is {width[0]} px wide on a {width[1]} px screen"
-        loose = self.tab.evaluate(
-            """() => [...document.querySelectorAll('table')].filter(table => {
-                const wrap = table.closest('.table-wrap');
-                return wrap ? wrap.scrollWidth > wrap.clientWidth + 1 : table.scrollWidth > table.clientWidth + 1;
-            }).map(table => (table.caption && table.caption.textContent.trim()) || table.className)"""
-        )
+        loose = check_layout(self.tab, step)
         if loose:
             self.wide_tables.append(f"{step}: {loose}")
 

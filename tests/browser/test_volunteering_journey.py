@@ -24,7 +24,7 @@ from app.extensions import db
 from app.factories import make_structure, make_user
 from app.volunteering.hours import default_smic
 from app.volunteering.models import Mission, Shift
-from tests.browser.conftest import PHONE, SCREENS, TIMEOUT, Audit
+from tests.browser.conftest import PHONE, SCREENS, TIMEOUT, Audit, check_layout
 from tests.browser.test_accounts import PASSWORD, heading, log_in, submit
 from tests.browser.test_initiatives import WithoutFragment
 
@@ -145,16 +145,7 @@ class PhoneCheck:
 
     def __call__(self, step: str) -> None:
         self.audit(step)
-        assert self.tab.locator("header.site-header").count() == 1, f"{step}: a page inside the page"
-        assert self.tab.locator("h1").count() == 1, f"{step}: {self.tab.locator('h1').count()} h1"
-        width = self.tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert width[0] <= width[1], f"{step}: the page is {width[0]} px wide on a {width[1]} px screen"
-        loose = self.tab.evaluate(
-            """() => [...document.querySelectorAll('table')].filter(table => {
-                const wrap = table.closest('.table-wrap');
-                return wrap ? wrap.scrollWidth > wrap.clientWidth + 1 : table.scrollWidth > table.clientWidth + 1;
-            }).map(table => (table.caption && table.caption.textContent.trim()) || table.className)"""
-        )
+        loose = check_layout(self.tab, step)
         if step not in WIDE_TABLES_ALLOWED:
             assert not loose, f"{step}: tables wider than the phone: {loose}"
         elif loose:
