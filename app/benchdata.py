@@ -94,6 +94,7 @@ from app.instances.models import (
     Voter,
     VotingMode,
 )
+from app.ledger import months
 from app.ledger.models import LedgerEntry, Level
 from app.notifications.models import Notification
 from app.volunteering.models import (
@@ -3128,6 +3129,10 @@ def generate(
         centre = _Centre(number, name, city, dept, sizes, rng, clock, ids, writer, password_hash, usernames, report)
         centre.run()
         writer.flush()
+        t_months = timer.perf_counter()
+        months.rebuild(db.session, centre.structure_id)
+        key = "résumé mensuel du journal"
+        report.timings[key] = report.timings.get(key, 0.0) + timer.perf_counter() - t_months
         if db.session.get_bind().dialect.name == "postgresql":
             _reset_sequences(writer.counts)
         if commit_each:

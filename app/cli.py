@@ -1,4 +1,5 @@
-"""Command-line operations: `flask seed`, `flask create-admin`, `flask mail …`, `flask translate …`."""
+"""Command-line operations: `flask seed`, `flask create-admin`, `flask mail …`, `flask ledger …`,
+`flask translate …`."""
 
 import os
 import subprocess
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(translate)
     app.cli.add_command(audit_group)
+    app.cli.add_command(ledger_group)
     app.cli.add_command(send_reminders)
     app.cli.add_command(instances_group)
 
@@ -177,6 +179,23 @@ def audit_purge(days: int) -> None:
     result = db.session.execute(sa.delete(AuditEvent).where(AuditEvent.at < utcnow() - timedelta(days=days)))
     db.session.commit()
     click.echo(f"{result.rowcount} événement(s) de plus de {days} jours supprimé(s).")
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """The participation ledger."""
+
+
+@ledger_group.command("rebuild-months")
+def ledger_rebuild_months() -> None:
+    """Recompute the monthly summary of the ledger from the acts (after changing
+    BABEL_DEFAULT_TIMEZONE, or after editing ledger rows by hand)."""
+    from app.ledger import months
+
+    started = time.perf_counter()
+    rows = months.rebuild(db.session)
+    db.session.commit()
+    click.echo(f"Résumé mensuel recalculé : {rows} ligne(s) en {time.perf_counter() - started:.1f} s.")
 
 
 @click.group("translate")

@@ -29,7 +29,7 @@ from app.initiatives.models import (
 )
 from app.initiatives.text import search_key
 from app.ledger.models import LedgerEntry, Level
-from app.ledger.services import record_participation
+from app.ledger.services import delete_entries, record_participation
 from app.notifications.services import notify, register_kind
 from app.timeutil import utcnow
 
@@ -427,13 +427,11 @@ def remove_support(initiative: Initiative, person: User, *, by: User) -> bool:
         .execution_options(synchronize_session=False)
     )
     # The support no longer exists: its ledger row goes with it (it must not be counted).
-    db.session.execute(
-        sa.delete(LedgerEntry).where(
-            LedgerEntry.person_id == person.id,
-            LedgerEntry.kind == "initiative.support",
-            LedgerEntry.object_type == "initiative",
-            LedgerEntry.object_id == initiative.id,
-        )
+    delete_entries(
+        LedgerEntry.person_id == person.id,
+        LedgerEntry.kind == "initiative.support",
+        LedgerEntry.object_type == "initiative",
+        LedgerEntry.object_id == initiative.id,
     )
     db.session.flush()
     db.session.refresh(initiative, ["support_count"])
@@ -502,13 +500,11 @@ def withdraw_help(initiative: Initiative, person: User) -> bool:
     deleted = db.session.execute(
         sa.delete(HelpOffer).where(HelpOffer.initiative_id == initiative.id, HelpOffer.user_id == person.id)
     ).rowcount
-    db.session.execute(
-        sa.delete(LedgerEntry).where(
-            LedgerEntry.person_id == person.id,
-            LedgerEntry.kind == "initiative.help",
-            LedgerEntry.object_type == "initiative",
-            LedgerEntry.object_id == initiative.id,
-        )
+    delete_entries(
+        LedgerEntry.person_id == person.id,
+        LedgerEntry.kind == "initiative.help",
+        LedgerEntry.object_type == "initiative",
+        LedgerEntry.object_id == initiative.id,
     )
     db.session.flush()
     return deleted == 1

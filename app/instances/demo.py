@@ -51,6 +51,7 @@ from app.instances.models import (
     VotingMode,
 )
 from app.ledger.models import LedgerEntry
+from app.ledger.services import update_entries
 from app.mail import OutboxEmail
 from app.notifications.models import Notification
 from app.timeutil import local_today, utcnow
@@ -118,12 +119,7 @@ def backdated(when: datetime, started: datetime, *, read: bool = True) -> Iterat
     ledger_mark, note_mark = _max_id(LedgerEntry), _max_id(Notification)
     yield
     db.session.flush()
-    db.session.execute(
-        sa.update(LedgerEntry)
-        .where(LedgerEntry.id > ledger_mark, LedgerEntry.occurred_at >= started)
-        .values(occurred_at=when)
-        .execution_options(synchronize_session=False)
-    )
+    update_entries((LedgerEntry.id > ledger_mark, LedgerEntry.occurred_at >= started), occurred_at=when)
     db.session.execute(
         sa.update(LedgerEntry)
         .where(LedgerEntry.id > ledger_mark)

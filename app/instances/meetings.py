@@ -58,7 +58,7 @@ from app.instances.permissions import BUREAU_OFFICES, active_seat, is_staff, rem
 from app.instances.queries import ranked, several_lists
 from app.instances.rules import Quorum, Rules, quorum_status, valid_proxies
 from app.ledger.models import LedgerEntry
-from app.ledger.services import record_participation
+from app.ledger.services import delete_entries, record_participation
 from app.notifications.services import notify, register_kind
 from app.timeutil import from_local, local_today, to_local, utcnow
 from app.volunteering.hours import propose_meeting_hours
@@ -954,14 +954,10 @@ def reopen_meeting(meeting: Meeting, *, by: User) -> None:
     ).rowcount
     if reopened != 1:
         raise MeetingError(_("Cette séance n'est pas close."))
-    db.session.execute(
-        sa.delete(LedgerEntry)
-        .where(
-            LedgerEntry.object_type == "meeting",
-            LedgerEntry.object_id == meeting.id,
-            LedgerEntry.kind.in_(LEDGER_KINDS.values()),
-        )
-        .execution_options(synchronize_session=False)
+    delete_entries(
+        LedgerEntry.object_type == "meeting",
+        LedgerEntry.object_id == meeting.id,
+        LedgerEntry.kind.in_(LEDGER_KINDS.values()),
     )
     db.session.execute(
         sa.delete(HourEntry)

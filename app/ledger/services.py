@@ -4,9 +4,12 @@ transaction as the act it counts."""
 from datetime import datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from app.accounts.models import User, bracket_for_age
 from app.centres.models import Role
 from app.extensions import db
+from app.ledger import months
 from app.ledger.models import LedgerEntry, Level
 from app.timeutil import utcnow
 
@@ -56,4 +59,32 @@ def record_participation(
     )
     db.session.add(entry)
     db.session.flush()
+    months.touch(db.session, [(structure_id, person.id, when)])
     return entry
+
+
+def delete_entries(*criteria) -> int:
+    """Delete the ledger rows matching `criteria` (an act undone); returns how many went."""
+    gone = db.session.execute(
+        sa.delete(LedgerEntry)
+        .where(*criteria)
+        .returning(LedgerEntry.structure_id, LedgerEntry.person_id, LedgerEntry.occurred_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    months.touch(db.session, gone)
+    return len(gone)
+
+
+def update_entries(criteria, **values) -> int:
+    """Change the ledger rows matching `criteria` (e.g. hours corrected, or moved to another day)."""
+    keys = (LedgerEntry.structure_id, LedgerEntry.person_id, LedgerEntry.occurred_at)
+    before = db.session.execute(sa.select(*keys).where(*criteria)).all()
+    after = db.session.execute(
+        sa.update(LedgerEntry)
+        .where(*criteria)
+        .values(**values)
+        .returning(*keys)
+        .execution_options(synchronize_session=False)
+    ).all()
+    months.touch(db.session, before + after)
+    return len(after)

@@ -20,7 +20,7 @@ from app.audit import log_event
 from app.centres.models import Role
 from app.extensions import db
 from app.ledger.models import LedgerEntry
-from app.ledger.services import record_participation
+from app.ledger.services import record_participation, update_entries
 from app.notifications.services import notify, register_kind
 from app.timeutil import local_date, local_today, utcnow
 from app.volunteering.models import (
@@ -468,15 +468,15 @@ def correct_entry(entry: HourEntry, changes: dict, reason: str, by: User) -> tup
         rate, method, coefficient = valuation_for(entry.structure_id, new_day, new_category)
         entry.rate, entry.rate_method, entry.rate_coefficient = rate, method, coefficient
     entry.value = value_of(new_hours, entry.rate, entry.rate_coefficient)
-    db.session.execute(
-        sa.update(LedgerEntry)
-        .where(
+    update_entries(
+        (
             LedgerEntry.kind == LEDGER_KIND,
             LedgerEntry.object_type == "hourentry",
             LedgerEntry.object_id == entry.id,
-        )
-        .values(hours=new_hours, level=new_category.level, occurred_at=_ledger_time(new_day))
-        .execution_options(synchronize_session=False)
+        ),
+        hours=new_hours,
+        level=new_category.level,
+        occurred_at=_ledger_time(new_day),
     )
     log_event(
         "hours_corrected",

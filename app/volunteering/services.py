@@ -31,7 +31,7 @@ from app.centres.models import Membership, Role, Structure
 from app.extensions import db
 from app.initiatives.text import search_key
 from app.ledger.models import LedgerEntry, Level
-from app.ledger.services import record_participation
+from app.ledger.services import delete_entries, record_participation
 from app.notifications.services import notify, register_kind
 from app.timeutil import from_local, to_local, utcnow
 from app.volunteering.hours import propose_shift_hours, withdraw_shift_proposal
@@ -812,13 +812,11 @@ def mark_presence(signup: Signup, presence: Presence, *, by: User) -> bool:
         )
         propose_shift_hours(signup)
     elif previous == Presence.ATTENDED:
-        db.session.execute(
-            sa.delete(LedgerEntry).where(
-                LedgerEntry.person_id == signup.person_id,
-                LedgerEntry.kind == ATTEND_KIND,
-                LedgerEntry.object_type == "shift",
-                LedgerEntry.object_id == shift.id,
-            )
+        delete_entries(
+            LedgerEntry.person_id == signup.person_id,
+            LedgerEntry.kind == ATTEND_KIND,
+            LedgerEntry.object_type == "shift",
+            LedgerEntry.object_id == shift.id,
         )
         withdraw_shift_proposal(signup)
     db.session.flush()
