@@ -73,15 +73,17 @@ class LedgerEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    structure_id: Mapped[int] = mapped_column(sa.ForeignKey("structure.id", ondelete="CASCADE"))
+    # active_history: a change loads the old value, so that the month it leaves is recomputed too
+    # (app.ledger.months).
+    structure_id: Mapped[int] = mapped_column(sa.ForeignKey("structure.id", ondelete="CASCADE"), active_history=True)
     #: The person who took part. Deleting an account anonymises the user row, so the act stays counted.
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"), active_history=True)
     #: What happened, as "<feature>.<verb>" (initiative.propose, meeting.attend, shift.done…).
     kind: Mapped[str] = mapped_column(sa.String(40))
     level: Mapped[Level] = mapped_column(IntEnumType(Level))
     object_type: Mapped[str | None] = mapped_column(sa.String(40))
     object_id: Mapped[int | None]
-    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, active_history=True)
     hours: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 2))
     #: The staff member who recorded the act for the person (assisted participation), if any.
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

@@ -1,8 +1,10 @@
 """The monthly summary of the ledger (`LedgerMonth`), kept in step with the acts.
 
-Whatever writes ledger rows says which (structure, person, local month) it touched, with
-`touch()`; those rows of the summary are recomputed from the ledger just before the transaction
-commits (or before the summary is read in the same transaction, `apply_pending()`). Recomputing
+The (structure, person, local month) of every ledger row written is marked: by the session for
+rows added, changed or deleted as objects (`_after_flush`), by `app.ledger.services.delete_entries`
+and `update_entries` for bulk statements (`touch()`). Those rows of the summary are recomputed
+from the ledger just before the transaction commits (or before the summary is read in the same
+transaction, `apply_pending()`). Recomputing
 from the acts, rather than adding to the row, gives the same result for an act recorded, removed
 or moved to another day, and for any order of concurrent transactions:
 
@@ -55,6 +57,7 @@ def touch(session: Session, rows: Iterable[tuple[int, int, datetime]]) -> None:
 def apply_pending(session: Session | None = None) -> None:
     """Recompute the months touched in this transaction (readers of the summary call it first)."""
     session = session or db.session()
+    session.flush()  # rows still held as objects are marked when flushed
     pending = session.info.pop(PENDING, None)
     if pending:
         refresh(session, pending)
@@ -177,6 +180,26 @@ def spread(name: str, column) -> tuple:
         sa.func.min(column).label(f"{name}_min"),
         sa.func.max(column).label(f"{name}_max"),
     )
+
+
+_KEY_COLUMNS = ("structure_id", "person_id", "occurred_at")
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    """Mark the months of the ledger rows this flush wrote as objects: new, deleted, and changed
+    (both the month they left and the one they are in)."""
+    rows = []
+    for entry in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(entry, LedgerEntry):
+            continue
+        state = sa.inspect(entry)
+        now = tuple(getattr(entry, name) for name in _KEY_COLUMNS)
+        rows.append(now)
+        if entry in session.dirty:
+            histories = [state.attrs[name].history for name in _KEY_COLUMNS]
+            rows.append(tuple(h.deleted[0] if h.deleted else value for h, value in zip(histories, now, strict=True)))
+    touch(session, rows)
 
 
 @event.listens_for(Session, "before_commit")

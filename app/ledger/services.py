@@ -1,5 +1,6 @@
 """Writing to the participation ledger. Every feature calls `record_participation` in the same
-transaction as the act it counts."""
+transaction as the act it counts, and removes or moves acts with `delete_entries` /
+`update_entries` (which keep the monthly summary, `app.ledger.months`, in step)."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -58,8 +59,7 @@ def record_participation(
         gender=person.gender,
     )
     db.session.add(entry)
-    db.session.flush()
-    months.touch(db.session, [(structure_id, person.id, when)])
+    db.session.flush()  # its month is marked for the summary (app.ledger.months)
     return entry
 
 

@@ -265,3 +265,35 @@ def test_one_person_acting_in_many_places_at_once_is_summed_up_once_each(structu
     assert supports == 10
     kept = _assert_in_step()
     assert sum(row[3] for row in kept if row[2] == fan_id) == 10
+
+
+def test_the_demo_data_leaves_the_summary_in_step():
+    """The demo (`flask seed`) drives every feature and backdates their acts: the summary follows."""
+    from app.demo import seed_demo
+
+    seed_demo()
+    db.session.commit()
+    kept = _assert_in_step()
+    assert len(kept) > 40
+
+
+def test_the_generated_centre_has_its_summary():
+    from app.benchdata import generate
+
+    generate(1, scale=0.01, seed=7)
+    db.session.commit()
+    counted = db.session.scalar(sa.select(sa.func.count()).where(LedgerEntry.as_staff.is_(False)))
+    assert db.session.scalar(sa.select(sa.func.sum(LedgerMonth.acts))) == counted > 1000
+    _assert_in_step()
+
+
+def test_acts_changed_or_deleted_as_objects_are_followed_too(structure, make_user):
+    awa = make_user()
+    entry = _act(awa, structure, datetime(2025, 10, 7, 12))
+    entry.occurred_at = datetime(2025, 12, 2, 12)  # e.g. the demo backdating its acts
+    db.session.commit()
+    assert _row(structure, awa, date(2025, 10, 1)) is None
+    assert _row(structure, awa, date(2025, 12, 1)).acts == 1
+    db.session.delete(db.session.get(LedgerEntry, entry.id))
+    db.session.commit()
+    assert _summary() == []
