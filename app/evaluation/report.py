@@ -30,6 +30,8 @@ from app.evaluation.project_queries import current_project
 from app.extensions import db
 from app.initiatives.models import Initiative
 from app.instances.models import Instance, Meeting, Motion, Seat
+from app.ledger.models import LedgerEntry
+from app.ledger.queries import counted_entries
 from app.timeutil import local_today
 from app.volunteering.models import HourEntry, Mission, Shift
 
@@ -168,20 +170,31 @@ def _linked_things(project: SocialProject, start: date, end: date) -> dict[int, 
     """objective id → [(type, title, distinct named participants)] for the project's links, in one query.
 
     The ledger records acts on an initiative, on a meeting, seat or motion of an instance, and on a
-    shift or hour entry of a mission: each is brought back to the linked thing."""
-    ledger = metrics.Scope.of(project.structure_id, start, end).ledger().subquery()
+    shift or hour entry of a mission: each is brought back to the linked thing. Each branch starts
+    from the project's links and reaches their acts through the ledger's index on the object (a
+    LEFT JOIN keeps that order on SQLite; a link without acts gives a NULL person, not counted):
+    reading the period's acts of the whole centre for each branch took seconds over four years."""
+    scope = metrics.Scope.of(project.structure_id, start, end)
+    # The centre's counted acts of the period; `structure_id + 0` so that SQLite does not read them
+    # all through the (structure, time) index but looks up each object's acts.
+    counted = sa.and_(
+        counted_entries(None, scope.start_at, scope.end_before).whereclause,
+        (LedgerEntry.structure_id + 0) == project.structure_id,
+    )
     link = ObjectiveLink
     in_project = sa.select(Objective.id).join(Axis, Axis.id == Objective.axis_id).where(Axis.project_id == project.id)
 
     def on(kind: LinkTarget, object_type: str, via=None, via_column=None) -> sa.Select:
         query = (
-            sa.select(link.id.label("link_id"), ledger.c.person_id)
+            sa.select(link.id.label("link_id"), LedgerEntry.person_id)
             .select_from(link)
-            .where(link.target_type == kind, link.objective_id.in_(in_project), ledger.c.object_type == object_type)
+            .where(link.target_type == kind, link.objective_id.in_(in_project))
         )
-        if via is None:
-            return query.join(ledger, ledger.c.object_id == link.target_id)
-        return query.join(via, via_column == link.target_id).join(ledger, ledger.c.object_id == via.id)
+        target = link.target_id
+        if via is not None:
+            query, target = query.join(via, via_column == link.target_id), via.id
+        acts = sa.and_(LedgerEntry.object_type == object_type, LedgerEntry.object_id == target, counted)
+        return query.outerjoin(LedgerEntry, acts)
 
     pairs = sa.union_all(
         on(LinkTarget.INITIATIVE, "initiative"),
