@@ -297,3 +297,17 @@ def test_acts_changed_or_deleted_as_objects_are_followed_too(structure, make_use
     db.session.delete(db.session.get(LedgerEntry, entry.id))
     db.session.commit()
     assert _summary() == []
+
+
+def test_hours_corrected_to_another_month_move_with_their_act(structure, make_user):
+    from app.volunteering.hours import correct_entry
+    from tests.volunteering.hours_factories import validated
+
+    awa, staff = make_user(), make_user(role=Role.STAFF)
+    entry = validated(structure, awa, staff, date(2025, 3, 14), "2")
+    assert _row(structure, awa, date(2025, 3, 1)).acts == 1
+    correct_entry(entry, {"day": date(2025, 4, 2)}, "Mauvais jour", staff)
+    db.session.commit()
+    assert _row(structure, awa, date(2025, 3, 1)) is None
+    assert _row(structure, awa, date(2025, 4, 1)).acts == 1
+    _assert_in_step()
