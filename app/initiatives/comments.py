@@ -7,6 +7,7 @@ Services flush; the route commits. Comments are plain text: autoescaped, line br
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
@@ -33,6 +34,11 @@ register_kind("initiative.reply", _l("Réponses à mes commentaires"))
 EDIT_MINUTES = 15
 MAX_LENGTH = 2000
 REASON_LENGTH = 300
+#: Conversations (a comment with its replies) shown on an initiative's page, the latest ones; the
+#: older ones behind a link (`?commentaires=tous`), so that a much-discussed initiative stays light
+#: on a phone.
+THREADS_SHOWN = 20
+ALL_ARG = ("commentaires", "tous")
 
 
 def _strip(value):
@@ -146,6 +152,29 @@ def _clean_body(body: str | None) -> str:
 
 
 def _anchor(initiative: Initiative, comment: Comment) -> str:
+    """Link to a comment from elsewhere (a notification, the moderation queue): with every
+    conversation shown, since the comment may be older than the latest ones by the time it is read."""
+    return f"{_url(initiative)}?{ALL_ARG[0]}={ALL_ARG[1]}#comment-{comment.id}"
+
+
+def comment_url(initiative: Initiative, comment: Comment) -> str:
+    """Back to a comment after acting on it: the plain page when its conversation is among the
+    latest `THREADS_SHOWN`, else the page with every conversation (one COUNT)."""
+    thread = db.session.get(Comment, comment.parent_id) if comment.parent_id else comment
+    newer = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Comment)
+        .where(
+            Comment.initiative_id == initiative.id,
+            Comment.parent_id.is_(None),
+            sa.or_(
+                Comment.created_at > thread.created_at,
+                sa.and_(Comment.created_at == thread.created_at, Comment.id > thread.id),
+            ),
+        )
+    )
+    if newer >= THREADS_SHOWN:
+        return _anchor(initiative, comment)
     return f"{_url(initiative)}#comment-{comment.id}"
 
 
@@ -338,18 +367,44 @@ def comment_tree(initiative: Initiative) -> list[Comment]:
     return top
 
 
-def comments_context(initiative: Initiative, user, *, form: CommentForm | None = None, **extra) -> dict:
+def asked_for_all() -> bool:
+    """Every conversation asked for: `?commentaires=tous` on the page, or, for an htmx request, on
+    the page it comes from."""
+    name, value = ALL_ARG
+    if request.args.get(name) == value:
+        return True
+    return f"{name}={value}" in (request.headers.get("HX-Current-URL") or "")
+
+
+def comments_context(
+    initiative: Initiative,
+    user,
+    *,
+    form: CommentForm | None = None,
+    show_all: bool = False,
+    focus: Comment | None = None,
+    **extra,
+) -> dict:
     """What `initiatives/_comments.html` needs; the detail page passes it to its include.
 
-    `form` carries a submitted form back (errors, text kept); `extra` may hold `failed`
-    (an inline form of one comment with errors) and `notice` (a message after an htmx action).
+    The latest `THREADS_SHOWN` conversations, or all of them with `show_all` or when `focus` (the
+    comment just acted on) is in an older one. `form` carries a submitted form back (errors, text
+    kept); `extra` may hold `failed` (an inline form of one comment with errors) and `notice` (a
+    message after an htmx action).
     """
     comments = comment_tree(initiative)
     shown = sum(1 for c in comments for x in (c, *c.replies) if _live(x))
+    older = max(len(comments) - THREADS_SHOWN, 0)
+    if focus is not None and older:
+        thread = focus.parent_id or focus.id
+        show_all = show_all or thread in {c.id for c in comments[:older]}
+    if show_all:
+        older = 0
     may_comment = can_comment_initiative(user, initiative)
     return {
         "initiative": initiative,
-        "comments": comments,
+        "comments": comments[older:],
+        "older_threads": older,
         "comment_count": shown,
         "comment_form": (form or CommentForm(formdata=None)) if may_comment else None,
         "can_moderate_comments": can_moderate_initiative(user, initiative),

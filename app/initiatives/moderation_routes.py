@@ -50,14 +50,18 @@ def _region(initiative: Initiative) -> dict[str, str]:
 
 
 def _detail_url(initiative: Initiative, comment: Comment | None = None) -> str:
+    if comment is not None and comment.id is not None:
+        return service.comment_url(initiative, comment)
     url = url_for("initiatives.detail", initiative_id=initiative.id)
-    return f"{url}#comment-{comment.id}" if comment is not None else f"{url}#initiative-{initiative.id}-comments"
+    return f"{url}#initiative-{initiative.id}-comments"
 
 
 def _done(initiative: Initiative, comment: Comment | None, message: str, *, back_to_queue: bool = False):
     """After a successful POST: the re-rendered comments region for htmx, else 303 with a flash."""
     if not back_to_queue and wanted_fragment(_region(initiative)):
-        context = service.comments_context(initiative, current_user, notice=message)
+        context = service.comments_context(
+            initiative, current_user, notice=message, focus=comment, show_all=service.asked_for_all()
+        )
         return render_template("initiatives/_comments.html", **context)
     flash(message, "success")
     return redirect_to(url_for(".queue") if back_to_queue else _detail_url(initiative, comment))
@@ -66,7 +70,10 @@ def _done(initiative: Initiative, comment: Comment | None, message: str, *, back
 def _invalid(initiative: Initiative, page: str, page_context: dict, *, form=None, failed=None):
     """Invalid input: 422 with the comments region (htmx) or a small page with the form, text kept."""
     if wanted_fragment(_region(initiative)):
-        context = service.comments_context(initiative, current_user, form=form, failed=failed)
+        focus = db.session.get(Comment, failed["comment_id"]) if failed else None
+        context = service.comments_context(
+            initiative, current_user, form=form, failed=failed, focus=focus, show_all=service.asked_for_all()
+        )
         return render_template("initiatives/_comments.html", **context), 422
     return render_template(page, initiative=initiative, **page_context), 422
 

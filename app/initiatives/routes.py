@@ -128,7 +128,7 @@ def _render_detail(initiative: Initiative, status: int = 200, **overrides):
     context = {
         **_support_context(initiative),
         **_action_forms(),
-        **comments_service.comments_context(initiative, current_user),
+        **comments_service.comments_context(initiative, current_user, show_all=comments_service.asked_for_all()),
         "helpers": helpers,
         "offered_help": bool(offered),
         "following": services.is_following(initiative, person),
