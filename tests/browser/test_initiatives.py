@@ -289,3 +289,29 @@ def test_search_then_open_keeps_the_url(app, page: Page, js):
     expect(heading(page, "Repair café mensuel")).to_be_visible()
     page.wait_for_load_state("networkidle")
     expect(page).to_have_url(re.compile(r"/initiatives/\d+$"), timeout=2_000)
+
+
+def test_older_conversations(app, page: Page, audit, js):
+    """A much-discussed initiative on a phone: the latest conversations, then the older ones."""
+    from app.initiatives import comments
+
+    with app.app_context():
+        structure = make_structure("Centre social Les Tilleuls", quartiers=(("Les Buers", True),))
+        staff = make_user(structure, display_name="Lucie Garnier", role=Role.STAFF)
+        voices = [make_user(structure, display_name=name) for name in ("Awa Traoré", "Omar Benali", "Inès Roux")]
+        initiative = make_initiative(structure, voices[0], staff, status=Status.OPEN, title=TITLE)
+        for n in range(comments.THREADS_SHOWN + 2):
+            person = voices[n % 3]
+            comments.add_comment(initiative, person, f"Idée numéro {n + 1} pour la fête", by=person)
+        db.session.commit()
+        initiative_id = initiative.id
+    page.goto(f"/initiatives/{initiative_id}")
+    expect(heading(page, TITLE)).to_be_visible()
+    expect(page.get_by_text("Idée numéro 1 pour la fête", exact=True)).to_have_count(0)
+    expect(page.get_by_text("Idée numéro 22 pour la fête", exact=True)).to_be_visible()
+    audit("latest")
+    page.get_by_role("link", name="Voir les 2 conversations plus anciennes").click()
+    expect(page.get_by_text("Idée numéro 1 pour la fête", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"\?commentaires=tous"))
+    expect(page.get_by_role("link", name=re.compile("conversations plus anciennes"))).to_have_count(0)
+    audit("every-conversation")
