@@ -331,6 +331,15 @@ class _NoRedirect(__import__("urllib.request").request.HTTPRedirectHandler):
 
 
 @pytest.fixture
+def no_login_throttle(app):
+    """Many people log in from 127.0.0.1 within a second (concurrency tests): lift the per-IP limit."""
+    previous = app.config["LOGIN_LIMIT_PER_IP"]
+    app.config["LOGIN_LIMIT_PER_IP"] = "1000 per minute"
+    yield
+    app.config["LOGIN_LIMIT_PER_IP"] = previous
+
+
+@pytest.fixture
 def web_user(live_server):
     """Factory of independent HTTP clients talking to the live server."""
     return lambda: WebUser(live_server)

@@ -10,13 +10,7 @@ from app.ledger.models import LedgerEntry
 from tests.conftest import PASSWORD, run_together
 from tests.initiatives.factories import make_initiative
 
-
-@pytest.fixture(autouse=True)
-def _no_throttle(app):
-    previous = app.config["LOGIN_LIMIT_PER_IP"]
-    app.config["LOGIN_LIMIT_PER_IP"] = "1000 per minute"
-    yield
-    app.config["LOGIN_LIMIT_PER_IP"] = previous
+pytestmark = pytest.mark.usefixtures("no_login_throttle")
 
 
 def _logged_in(web_user, username: str):

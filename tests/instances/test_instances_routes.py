@@ -743,15 +743,7 @@ def test_home_block(client, auth, structure, people):
 # --- a double click on "Rejoindre" ---------------------------------------------------------------
 
 
-@pytest.fixture
-def _no_throttle(app):
-    previous = app.config["LOGIN_LIMIT_PER_IP"]
-    app.config["LOGIN_LIMIT_PER_IP"] = "1000 per minute"
-    yield
-    app.config["LOGIN_LIMIT_PER_IP"] = previous
-
-
-@pytest.mark.usefixtures("_no_throttle")
+@pytest.mark.usefixtures("no_login_throttle")
 @pytest.mark.parametrize("policy", [JoinPolicy.OPEN, JoinPolicy.ON_REQUEST])
 def test_clicking_join_many_times_at_once_gives_one_seat(structure, make_user, web_user, policy):
     instance_id = make_instance(structure, join_policy=policy).id

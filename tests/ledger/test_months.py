@@ -229,15 +229,9 @@ def test_rebuild_command(runner, structure, make_user):
     assert len(_summary()) == 1
 
 
-@pytest.fixture
-def _no_throttle(app):
-    previous = app.config["LOGIN_LIMIT_PER_IP"]
-    app.config["LOGIN_LIMIT_PER_IP"] = "1000 per minute"
-    yield
-    app.config["LOGIN_LIMIT_PER_IP"] = previous
-
-
-def test_one_person_acting_in_many_places_at_once_is_summed_up_once_each(structure, make_user, web_user, _no_throttle):
+def test_one_person_acting_in_many_places_at_once_is_summed_up_once_each(
+    structure, make_user, web_user, no_login_throttle
+):
     """Real concurrency against a running server: one habitant supports ten initiatives and takes
     back her support of ten others, all at the same instant: her month counts what stays."""
     author, staff, fan = make_user(), make_user(role=Role.STAFF), make_user()

@@ -12,13 +12,7 @@ from app.volunteering.models import EntryStatus, HourEntry
 from tests.conftest import PASSWORD, run_together
 from tests.volunteering.hours_factories import proposed
 
-
-@pytest.fixture(autouse=True)
-def _no_throttle(app):
-    previous = app.config["LOGIN_LIMIT_PER_IP"]
-    app.config["LOGIN_LIMIT_PER_IP"] = "1000 per minute"
-    yield
-    app.config["LOGIN_LIMIT_PER_IP"] = previous
+pytestmark = pytest.mark.usefixtures("no_login_throttle")
 
 
 def _logged_in(web_user, username: str):
